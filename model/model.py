@@ -1,0 +1,470 @@
+"""MSModel: one virtual patient, one day per step.
+
+The day runs in a fixed order, each process in its own method:
+infusions (scheduled Mesa events) -> antibody binding and clearance -> birth, death and
+homeostatic expansion in the blood -> activation -> traffic between blood and tissue ->
+movement up the inflammation gradient -> attack with Treg suppression -> inflammation diffusion
+and decay -> remyelination -> lesions and relapses -> the day's observation.
+
+Randomness: the disease uses ``model.rng``; everything the drug does uses ``dose_rng``, a
+separate stream spawned from the same seed, so a treated and an untreated run of one seed are the
+same virtual patient up to the first infusion.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from mesa import Model
+from mesa.discrete_space import OrthogonalMooreGrid
+from scipy import ndimage
+
+from model.agents import (
+    ATTACKERS,
+    BLOOD,
+    AntibodyParticle,
+    Kind,
+    Lymphocyte,
+    MyelinSite,
+    lymphocyte_table,
+    particle_table,
+)
+from model.scenario import DosingCourse, Scenario
+
+# Moore neighbourhood steps, including staying put.
+STEPS = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)], dtype=np.int64)
+RELAPSE_WINDOW = 7  # days of new myelin loss summed for the relapse threshold
+RELAPSE_GAP = 30  # clinical definition: a new relapse starts >= 30 days after the last onset
+RESIDUAL_LOSS = 0.2  # integrity lost during a relapse that marks a site as its footprint
+
+
+@dataclass
+class Event:
+    day: int
+    kind: str
+    detail: str
+
+
+class Infusion:
+    """One infusion day of a course, scheduled as a Mesa event (Mesa keeps weak references,
+    so the model holds these objects)."""
+
+    def __init__(self, model: MSModel, course: int, day: int, dose_mg: float, first: bool):
+        self.model, self.course, self.day, self.dose_mg, self.first = (
+            model, course, day, dose_mg, first)
+
+    def give(self) -> None:
+        self.model.infuse(self)
+
+
+class MSModel(Model):
+    """Immune attack on myelin in MS, and alemtuzumab, on a Mesa grid."""
+
+    def __init__(self, scenario: Scenario | None = None, seed: int | None = None):
+        scenario = scenario or Scenario()
+        seed = scenario.run.seed if seed is None else seed
+        super().__init__(rng=seed)
+        self.params = scenario
+        self.seed = seed
+        self.dose_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+        self.day = 0  # the day the next step simulates
+        self.events: list[Event] = []
+        self.courses_started = 0
+        self.infusing_until = -1  # last infusion day of the course under way
+        self._infusions: list[Infusion] = []
+
+        g = scenario.grid
+        self.width, self.height = g.width, g.height
+        self.grid = OrthogonalMooreGrid((g.width, g.height), torus=False, random=self.random)
+        for name, default, dtype in (("integrity", 1.0, float), ("scar", 0.0, float),
+                                     ("inflammation", 0.0, float), ("vessel", False, bool)):
+            self.grid.create_property_layer(name, default_value=default, dtype=dtype)
+        self._cells = {c.coordinate: c for c in self.grid.all_cells}
+        for cell in self.grid.all_cells:
+            MyelinSite(self, cell)
+        flat = self.rng.choice(g.width * g.height, size=min(g.vessels, g.width * g.height),
+                               replace=False)
+        self.vessel_xy = np.stack(np.unravel_index(np.sort(flat), (g.width, g.height)), axis=1)
+        self.grid.vessel.data[self.vessel_xy[:, 0], self.vessel_xy[:, 1]] = True
+
+        self.lymphocytes = lymphocyte_table()
+        self.particles = particle_table()
+        kinds = [getattr(scenario.cells, k.key) for k in Kind]
+        self.base = np.array([k.baseline for k in kinds], dtype=float)
+        self.death_p = np.array([1 - math.exp(-1 / k.lifespan_days) for k in kinds])
+        self.cd52 = np.array([k.cd52 for k in kinds])
+        self.kill = np.array([k.kill_efficiency for k in kinds])
+        self.homeo = np.array([k.homeostatic_rate for k in kinds])
+        self.auto_frac = np.array([k.autoreactive_fraction for k in kinds])
+        self.kind_aggression = np.array([k.aggression for k in kinds])
+        self.baff = 1.0  # B-cell survival factor, 1 at the untreated steady state
+        self.loss_window = np.zeros(RELAPSE_WINDOW)
+        self.relapse_start: int | None = None
+        self.last_onset = -RELAPSE_GAP
+        self.relapse_snapshot: np.ndarray | None = None
+        self.relapses: list[dict] = []
+        self.lesion_mask = np.zeros((g.width, g.height), dtype=bool)
+        self.flare_today = False
+
+        for kind in Kind:
+            n = int(self.base[kind])
+            # ages spread over a lifespan so deaths are steady from day 0
+            ages = self.rng.exponential(kinds[kind].lifespan_days, n).astype(np.int32)
+            self._make_cells(kind, n, generation=0, age=ages)
+
+        for i, course in enumerate(scenario.dosing.courses):
+            self.schedule_course(course, index=i)
+        self.observation: dict[str, float] = {}
+        self.observe()
+
+    # ------------------------------------------------------------------ dosing
+    def schedule_course(self, course: DosingCourse, index: int | None = None) -> None:
+        """Schedule a course's infusions as Mesa events, each just before its day's step."""
+        index = len({i.course for i in self._infusions}) if index is None else index
+        for d in range(course.days):
+            inf = Infusion(self, index, course.start_day + d, course.dose_mg, first=d == 0)
+            self._infusions.append(inf)
+            self.schedule_event(inf.give, at=inf.day + 0.5)
+
+    def give_course_now(self, days: int = 3, dose_mg: float = 12.0) -> DosingCourse:
+        """Start a course on the next simulated day (the app's "give a course" button)."""
+        course = DosingCourse(start_day=self.day, days=days, dose_mg=dose_mg)
+        self.schedule_course(course)
+        return course
+
+    def infuse(self, infusion: Infusion) -> None:
+        if infusion.first:
+            self.courses_started += 1
+        self.infusing_until = max(self.infusing_until, infusion.day)
+        n = int(round(infusion.dose_mg * self.params.antibody.particles_per_mg))
+        n_tissue = int(self.dose_rng.binomial(n, self.params.antibody.tissue_share))
+        at = self.vessel_xy[self.dose_rng.integers(0, len(self.vessel_xy), n_tissue)]
+        x = np.full(n, BLOOD, dtype=np.int16)
+        y = np.full(n, BLOOD, dtype=np.int16)
+        x[:n_tissue], y[:n_tissue] = at[:, 0], at[:, 1]
+        rows = self.particles.add(n, x=x, y=y, age=0)
+        self._attach(self.particles, rows, AntibodyParticle)
+        self.events.append(Event(infusion.day, "dose",
+                                 f"course {infusion.course + 1}, {infusion.dose_mg:g} mg"))
+
+    @property
+    def infusing(self) -> bool:
+        return self.day <= self.infusing_until
+
+    # ------------------------------------------------------------------ helpers
+    def _attach(self, table, rows: np.ndarray, cls) -> None:
+        """Give new rows their Mesa agents, on the grid when they are in the tissue."""
+        xs, ys = table.x[rows].tolist(), table.y[rows].tolist()
+        for r, x, y in zip(rows.tolist(), xs, ys, strict=True):
+            agent = cls(self, r)
+            table.agents[r] = agent
+            if x != BLOOD:
+                agent.place(self._cells[(x, y)])
+
+    def _make_cells(self, kind: Kind, n: int, generation: int, age=0) -> np.ndarray:
+        """New cells from CD52-negative progenitors; later generations are the reset repertoire."""
+        if n <= 0:
+            return np.empty(0, dtype=np.int64)
+        rep = self.params.repopulation
+        agg = self.kind_aggression[kind] * rep.aggression_factor**generation
+        auto_p = self.auto_frac[kind] * rep.autoreactive_factor**generation
+        rows = self.lymphocytes.add(
+            n,
+            kind=int(kind),
+            cd52=self.cd52[kind],
+            aggression=agg * self.rng.lognormal(0.0, 0.25, n),
+            autoreactive=self.rng.random(n) < auto_p,
+            age=age,
+            generation=generation,
+            x=BLOOD,
+            y=BLOOD,
+        )
+        self._attach(self.lymphocytes, rows, Lymphocyte)
+        return rows
+
+    def _move(self, table, rows: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
+        """Set new positions (BLOOD to leave the grid) and keep the Mesa grid in step."""
+        ox, oy = table.x[rows], table.y[rows]
+        table.x[rows], table.y[rows] = x, y
+        changed = (ox != x) | (oy != y)
+        for r, nx, ny in zip(rows[changed].tolist(), x[changed].tolist(), y[changed].tolist(),
+                             strict=True):
+            table.agents[r].place(None if nx == BLOOD else self._cells[(nx, ny)])
+
+    def counts(self, blood_only: bool = True) -> np.ndarray:
+        """Live cells of each kind (in the blood compartment, as a clinic measures them)."""
+        t = self.lymphocytes
+        mask = t.alive & (t.x == BLOOD) if blood_only else t.alive
+        return np.bincount(t.kind[mask], minlength=len(Kind)).astype(float)
+
+    # ------------------------------------------------------------------ the day
+    def step(self) -> None:
+        self.flare_today = False
+        self.antibody_binding()
+        self.blood_turnover()
+        self.activation()
+        self.traffic()
+        self.migration()
+        loss = self.attack()
+        self.inflammation_spread()
+        self.remyelination()
+        self.lesions_and_relapses(loss)
+        self.observe()
+        self.day += 1
+
+    def antibody_binding(self) -> None:
+        """Particles meet cells; binding is proportional to CD52 and uses the particle up."""
+        p, t, rng = self.particles, self.lymphocytes, self.dose_rng
+        prow = p.rows()
+        if prow.size == 0:
+            return
+        ab = self.params.antibody
+        p.age[prow] += 1
+        cleared = prow[rng.random(prow.size) < 1 - 0.5 ** (1 / ab.half_life_days)]
+        used: list[np.ndarray] = [cleared]
+        killed: list[np.ndarray] = []
+        live = np.setdiff1d(prow, cleared, assume_unique=True)
+
+        in_blood = live[p.x[live] == BLOOD]
+        cells = t.rows()
+        blood_cells = cells[t.x[cells] == BLOOD]
+        if blood_cells.size and in_blood.size:
+            # mass action: the fewer cells are left, the fewer particles meet one, so per-cell
+            # exposure follows the antibody level and target-rich blood uses antibody up faster
+            p_meet = ab.encounter_rate * min(1.0, blood_cells.size / self.base.sum())
+            meet = in_blood[rng.random(in_blood.size) < p_meet]
+            targets = blood_cells[rng.integers(0, blood_cells.size, meet.size)]
+            used_b, killed_b = self._bind(meet, targets)
+            used.append(used_b)
+            killed.append(killed_b)
+
+        in_tissue = live[p.x[live] != BLOOD]
+        if in_tissue.size:
+            step = STEPS[rng.integers(0, len(STEPS), in_tissue.size)]
+            nx = np.clip(p.x[in_tissue] + step[:, 0], 0, self.width - 1)
+            ny = np.clip(p.y[in_tissue] + step[:, 1], 0, self.height - 1)
+            self._move(p, in_tissue, nx.astype(np.int16), ny.astype(np.int16))
+            tissue_cells = cells[t.x[cells] != BLOOD]
+            if tissue_cells.size:
+                occupant = np.full(self.width * self.height, -1, dtype=np.int64)
+                occupant[t.x[tissue_cells] * self.height + t.y[tissue_cells]] = tissue_cells
+                hit = occupant[nx * self.height + ny]
+                used_t, killed_t = self._bind(in_tissue[hit >= 0], hit[hit >= 0])
+                used.append(used_t)
+                killed.append(killed_t)
+
+        p.remove(np.unique(np.concatenate(used)))
+        if killed:
+            t.remove(np.unique(np.concatenate(killed)))
+
+    def _bind(self, particles: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        kind = self.lymphocytes.kind[cells]
+        binds = self.dose_rng.random(cells.size) < self.lymphocytes.cd52[cells]
+        dies = binds & (self.dose_rng.random(cells.size) < self.kill[kind])
+        return particles[binds], cells[dies]
+
+    def blood_turnover(self) -> None:
+        """Ageing and death; production from progenitors; homeostatic expansion when low."""
+        t, rng, rep = self.lymphocytes, self.rng, self.params.repopulation
+        rows = t.rows()
+        t.age[rows] += 1
+        t.activated[rows] = np.maximum(t.activated[rows] - 1, 0)
+        dead = rows[rng.random(rows.size) < self.death_p[t.kind[rows]]]
+        t.remove(dead)
+
+        n = self.counts(blood_only=False)
+        b = Kind.B_CELL
+        # BAFF is made at a steady rate and consumed by B cells: it builds up while they are
+        # scarce and keeps boosting B-cell output after they return, hence the overshoot.
+        self.baff += (1.0 - self.baff * n[b] / max(self.base[b], 1)) / rep.baff_days
+        self.baff = min(max(self.baff, 0.0), 6.0)
+        t_cells = n[Kind.CD4] + n[Kind.CD8] + n[Kind.TREG]
+        t_base = self.base[Kind.CD4] + self.base[Kind.CD8] + self.base[Kind.TREG]
+        lymphopenia = max(0.0, 1.0 - t_cells / max(t_base, 1))
+        rate = self.base * self.death_p
+        rate[b] *= self.baff**rep.baff_gain
+        rate[Kind.TREG] *= 1 + (rep.treg_boost - 1) * lymphopenia
+        made = rng.poisson(rate)
+        room = np.clip(1 - n / np.maximum(self.base, 1), 0, 1)
+        divisions = rng.binomial(n.astype(np.int64), self.homeo * room)
+        for kind in Kind:
+            self._make_cells(kind, int(made[kind]), generation=self.courses_started)
+            if divisions[kind]:
+                self._divide(kind, int(divisions[kind]))
+
+    def _divide(self, kind: Kind, n: int) -> None:
+        t = self.lymphocytes
+        rows = t.rows()
+        rows = rows[(t.kind[rows] == kind) & (t.x[rows] == BLOOD)]
+        if rows.size == 0:
+            return
+        parents = rows[self.rng.integers(0, rows.size, n)]
+        cols = {c: getattr(t, c)[parents] for c in t.columns}
+        cols.update(age=0, activated=0, x=BLOOD, y=BLOOD, tissue_days=0)
+        self._attach(t, t.add(n, **cols), Lymphocyte)
+
+    def activation(self) -> None:
+        """Autoreactive blood cells are activated now and then, many at once in a flare."""
+        d, t = self.params.disease, self.lymphocytes
+        self.flare_today = bool(self.rng.random() < d.flare_rate / 365.0)
+        rows = t.rows()
+        cand = rows[t.autoreactive[rows] & (t.activated[rows] == 0) & (t.x[rows] == BLOOD)]
+        # each wave has its own strength: most are mild, a few activate most of the repertoire
+        wave = min(1.0, d.flare_activation * self.rng.exponential()) if self.flare_today else 0.0
+        p = d.activation_rate + wave
+        on = cand[self.rng.random(cand.size) < p]
+        t.activated[on] = np.minimum(1 + self.rng.geometric(1 / d.activated_days, on.size),
+                                     np.iinfo(np.int16).max)
+
+    def traffic(self) -> None:
+        """Activated cells cross vessel walls; resting cells visit and leave again."""
+        d, t, rng = self.params.disease, self.lymphocytes, self.rng
+        rows = t.rows()
+        in_blood = t.x[rows] == BLOOD
+        active = t.activated[rows] > 0
+        mean_infl = float(self.grid.inflammation.data.mean())
+        treg = t.kind[rows] == Kind.TREG
+        p_enter = np.where(active, d.entry_rate, d.patrol_rate)
+        # Tregs are recruited to inflamed tissue
+        p_enter = np.where(treg, d.patrol_rate * (1 + 50 * mean_infl), p_enter)
+        enter = rows[in_blood & (rng.random(rows.size) < p_enter)]
+        leave_p = np.where(active, 0.0, 1 / d.patrol_days)
+        leave = rows[~in_blood & (rng.random(rows.size) < leave_p)]
+        if enter.size:
+            at = self.vessel_xy[rng.integers(0, len(self.vessel_xy), enter.size)]
+            self._move(t, enter, at[:, 0].astype(np.int16), at[:, 1].astype(np.int16))
+        if leave.size:
+            self._move(t, leave, np.full(leave.size, BLOOD, np.int16),
+                       np.full(leave.size, BLOOD, np.int16))
+
+    def migration(self) -> None:
+        """Tissue cells step to a Moore neighbour; activated cells and Tregs follow inflammation."""
+        t, rng = self.lymphocytes, self.rng
+        rows = t.rows()
+        rows = rows[t.x[rows] != BLOOD]
+        if rows.size == 0:
+            return
+        x, y = t.x[rows].astype(np.int64), t.y[rows].astype(np.int64)
+        cx = np.clip(x[:, None] + STEPS[None, :, 0], 0, self.width - 1)
+        cy = np.clip(y[:, None] + STEPS[None, :, 1], 0, self.height - 1)
+        infl = self.grid.inflammation.data[cx, cy] + rng.random(cx.shape) * 1e-6
+        uphill = infl.argmax(axis=1)
+        random = rng.integers(0, len(STEPS), rows.size)
+        follows = (t.activated[rows] > 0) | (t.kind[rows] == Kind.TREG)
+        follows &= rng.random(rows.size) < self.params.disease.chemotaxis
+        choice = np.where(follows, uphill, random)
+        i = np.arange(rows.size)
+        self._move(t, rows, cx[i, choice].astype(np.int16), cy[i, choice].astype(np.int16))
+
+    def attack(self) -> np.ndarray:
+        """Activated autoreactive cells strip myelin where they stand, less so near Tregs."""
+        d, t = self.params.disease, self.lymphocytes
+        rows = t.rows()
+        rows = rows[t.x[rows] != BLOOD]
+        loss = np.zeros((self.width, self.height))
+        if rows.size == 0:
+            return loss
+        kind = t.kind[rows]
+        tregs = np.zeros((self.width, self.height))
+        treg_rows = rows[kind == Kind.TREG]
+        np.add.at(tregs, (t.x[treg_rows], t.y[treg_rows]), 1.0)
+        nearby = ndimage.uniform_filter(tregs, size=3, mode="constant") * 9
+        attackers = rows[np.isin(kind, ATTACKERS) & t.autoreactive[rows] & (t.activated[rows] > 0)]
+        if attackers.size:
+            x, y = t.x[attackers], t.y[attackers]
+            suppression = np.clip(1 - d.treg_suppression * nearby[x, y], 0, 1)
+            np.add.at(loss, (x, y), d.attack_damage * t.aggression[attackers] * suppression)
+            integrity = self.grid.integrity.data
+            loss = np.minimum(loss, integrity)
+            integrity -= loss
+            self.grid.scar.data[:] = np.maximum(self.grid.scar.data,
+                                                d.scar_fraction * (1 - integrity))
+            self.grid.inflammation.data += loss * d.inflammation_per_damage
+        return loss
+
+    def inflammation_spread(self) -> None:
+        d = self.params.disease
+        f = self.grid.inflammation.data
+        neighbours = ndimage.uniform_filter(f, size=3, mode="nearest")
+        f[:] = ((1 - d.diffusion) * f + d.diffusion * neighbours) * (1 - d.inflammation_decay)
+
+    def remyelination(self) -> None:
+        """Repair towards what the scar allows; inflammation holds repair back."""
+        d = self.params.disease
+        integ, scar = self.grid.integrity.data, self.grid.scar.data
+        infl = self.grid.inflammation.data
+        gap = np.clip(1 - scar - integ, 0, None)
+        integ += d.repair_rate * gap / (1 + infl / max(d.active_threshold, 1e-9))
+
+    def lesions_and_relapses(self, loss: np.ndarray) -> None:
+        d = self.params.disease
+        lesion = self.grid.integrity.data < d.lesion_threshold
+        fresh = lesion & ~ndimage.binary_dilation(self.lesion_mask, structure=np.ones((3, 3)))
+        labels, n_new = ndimage.label(fresh, structure=np.ones((3, 3)))
+        if n_new:
+            for sl in ndimage.find_objects(labels):
+                cx = (sl[0].start + sl[0].stop - 1) // 2
+                cy = (sl[1].start + sl[1].stop - 1) // 2
+                self.events.append(Event(self.day, "new_lesion", f"near site ({cx}, {cy})"))
+        self.lesion_mask = lesion
+
+        self.loss_window = np.roll(self.loss_window, 1)
+        self.loss_window[0] = loss.sum()
+        recent = self.loss_window.sum() * 1000 / loss.size
+        mean_infl = float(self.grid.inflammation.data.mean())
+        if self.relapse_start is None:
+            if recent >= d.relapse_onset and self.day - self.last_onset >= RELAPSE_GAP:
+                self.relapse_start = self.last_onset = self.day
+                self.relapse_snapshot = self.grid.integrity.data.copy()
+                self.events.append(Event(self.day, "relapse_start",
+                                         f"new myelin loss {recent:.1f} per 1,000 sites in 7 days"))
+        elif mean_infl < d.relapse_remission:
+            footprint = (self.relapse_snapshot - self.grid.integrity.data) > RESIDUAL_LOSS
+            lasting = bool((self.grid.scar.data[footprint] > 1 - d.lesion_threshold).any())
+            duration = self.day - self.relapse_start
+            self.relapses.append({"start": self.relapse_start, "end": self.day,
+                                  "duration": duration, "residual": lasting})
+            self.events.append(Event(self.day, "relapse_end",
+                                     f"lasted {duration} days; "
+                                     f"{'lasting damage' if lasting else 'full recovery'}"))
+            self.relapse_start = None
+            self.relapse_snapshot = None
+
+    # ------------------------------------------------------------------ observation
+    def observe(self) -> dict[str, float]:
+        """The day's measurements; the recorder and the app both read this dict."""
+        t, d = self.lymphocytes, self.params.disease
+        blood = self.counts()
+        rows = t.rows()
+        effector = rows[np.isin(t.kind[rows], ATTACKERS)]
+        integ = self.grid.integrity.data
+        infl = self.grid.inflammation.data
+        lesion = integ < d.lesion_threshold
+        active = lesion & (infl > d.active_threshold)
+        _, n_active = ndimage.label(active, structure=np.ones((3, 3)))
+        total_base = self.base.sum()
+        cd4_lineage = blood[Kind.CD4] + blood[Kind.TREG]
+        self.observation = {
+            "day": self.day,
+            "cd4": blood[Kind.CD4],
+            "cd8": blood[Kind.CD8],
+            "b_cells": blood[Kind.B_CELL],
+            "treg": blood[Kind.TREG],
+            "nk": blood[Kind.NK],
+            "tissue_cells": float((t.x[rows] != BLOOD).sum()),
+            "antibody": float(len(self.particles)),
+            "myelin_integrity": float(integ.mean()),
+            "lesion_area": float(lesion.mean()),
+            "active_lesions": float(n_active),
+            "chronic_lesion_area": float((lesion & ~active).mean()),
+            "inflammation": float(infl.mean()),
+            "relapse_active": float(self.relapse_start is not None),
+            "mean_aggression": float(t.aggression[effector].mean()) if effector.size else 0.0,
+            "autoreactive_share": float(t.autoreactive[effector].mean()) if effector.size else 0.0,
+            "treg_share": float(blood[Kind.TREG] / cd4_lineage) if cd4_lineage else 0.0,
+            "infection_risk": float(max(0.0, 1 - blood.sum() / total_base)) if total_base else 0.0,
+            "baff": self.baff,
+        }
+        return self.observation

@@ -1,0 +1,474 @@
+"""Scenario files: the one validated description of a simulated patient and treatment.
+
+A scenario is a TOML file. Every value is typed and range-checked by pydantic, unknown keys are
+refused with a "did you mean" hint, and a file holding only a ``name`` runs on the defaults below
+(the standard two-course alemtuzumab schedule). Each field carries a unit and a one-line
+description in its JSON Schema, which the app's sliders and ``docs/scenario-reference.md`` read.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+MAX_FILE_BYTES = 1_000_000
+KINDS = ("cd4", "cd8", "b_cells", "treg", "nk")
+
+
+class ScenarioError(Exception):
+    """A scenario could not be read or is invalid; ``problems`` lists every reason."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        lines = [f"{self.source}: {len(self.problems)} problem(s) in this scenario"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def _f(default, description: str, unit: str, ge=None, le=None, gt=None, lt=None):
+    """A numeric field with its unit and range recorded in the JSON Schema."""
+    return Field(
+        default,
+        description=description,
+        ge=ge,
+        le=le,
+        gt=gt,
+        lt=lt,
+        json_schema_extra={"unit": unit},
+    )
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Lesson(Section):
+    """Text shown to the class beside the model (NetLogo Info-tab style)."""
+
+    what_it_is: str = Field(
+        "An agent-based model of the immune attack on myelin in relapsing-remitting MS and of "
+        "the antibody alemtuzumab, which depletes CD52-carrying lymphocytes.",
+        description="What the scenario shows, in one or two sentences.",
+        max_length=4000,
+    )
+    how_it_works: str = Field(
+        "Autoreactive lymphocytes are activated in the blood, cross vessel walls and attack "
+        "myelin; damage inflames the tissue and forms lesions; a burst of new damage is a "
+        "relapse. Alemtuzumab particles bind CD52 and destroy the cells they bind. Cells come "
+        "back from CD52-negative progenitors, less aggressive and with more regulatory T cells.",
+        description="How the model works, for students.",
+        max_length=4000,
+    )
+    things_to_notice: str = Field(
+        "How fast each kind of cell falls after the first infusion and in which order they "
+        "come back; B cells overshoot their baseline; relapses become rare after treatment.",
+        description="What to watch for while the model runs.",
+        max_length=4000,
+    )
+    things_to_try: str = Field(
+        "Run the same patient untreated and treated; delay the second course; lower the "
+        "repopulation aggression factor.",
+        description="Experiments for the class.",
+        max_length=4000,
+    )
+
+
+class RunSettings(Section):
+    """How long to simulate and what counts as the pre-treatment baseline."""
+
+    days: int = _f(1885, "Length of the run (one step is one day).", "days", ge=1, le=7305)
+    baseline_days: int = _f(
+        60,
+        "Run-in before treatment; blood counts over these days are the baseline, and relapse "
+        "rates are counted from the end of it.",
+        "days",
+        ge=1,
+        le=365,
+    )
+    seed: int = _f(1, "Default random seed (the command line's --seed overrides it).", "", ge=0,
+                   le=2**32 - 1)
+
+
+class GridSettings(Section):
+    """The slice of white matter the class watches."""
+
+    width: int = _f(60, "Sites across the tissue grid.", "sites", ge=10, le=200)
+    height: int = _f(60, "Sites down the tissue grid.", "sites", ge=10, le=200)
+    vessels: int = _f(14, "Blood vessels where cells and antibody enter the tissue.", "vessels",
+                      ge=1, le=400)
+
+
+class CellKind(Section):
+    """Blood-compartment parameters of one kind of lymphocyte."""
+
+    baseline: int = _f(300, "Cells of this kind in the blood compartment at the start.", "cells",
+                       ge=0, le=20000)
+    lifespan_days: float = _f(365.0, "Mean lifespan of one cell.", "days", ge=1, le=20000)
+    cd52: float = _f(1.0, "CD52 density relative to T cells (chance a meeting antibody binds).",
+                     "fraction", ge=0, le=1)
+    kill_efficiency: float = _f(0.9, "Chance a bound cell is destroyed.", "probability", ge=0,
+                                le=1)
+    homeostatic_rate: float = _f(
+        0.0,
+        "Division rate of a cell when its kind is nearly absent; falls to zero at baseline.",
+        "per day",
+        ge=0,
+        le=1,
+    )
+    autoreactive_fraction: float = _f(0.0, "Share of new cells that recognise myelin.",
+                                      "fraction", ge=0, le=1)
+    aggression: float = _f(1.0, "How hard an activated cell of this kind attacks myelin.",
+                           "relative", ge=0, le=5)
+
+
+def _kind(**values: Any) -> Any:
+    return Field(default_factory=lambda: CellKind(**values))
+
+
+class Cells(Section):
+    """The five kinds of lymphocyte. Treg and NK cells never attack myelin."""
+
+    cd4: CellKind = _kind(baseline=600, lifespan_days=1300, cd52=1.0, kill_efficiency=0.97,
+                          homeostatic_rate=0.0004, autoreactive_fraction=0.10, aggression=1.0)
+    cd8: CellKind = _kind(baseline=280, lifespan_days=500, cd52=1.0, kill_efficiency=0.95,
+                          homeostatic_rate=0.002, autoreactive_fraction=0.08, aggression=1.2)
+    b_cells: CellKind = _kind(baseline=240, lifespan_days=110, cd52=0.9, kill_efficiency=0.95,
+                              homeostatic_rate=0.0, autoreactive_fraction=0.05, aggression=0.4)
+    treg: CellKind = _kind(baseline=60, lifespan_days=250, cd52=1.0, kill_efficiency=0.9,
+                           homeostatic_rate=0.012, autoreactive_fraction=0.0, aggression=0.0)
+    nk: CellKind = _kind(baseline=160, lifespan_days=20, cd52=0.2, kill_efficiency=0.12,
+                         homeostatic_rate=0.02, autoreactive_fraction=0.0, aggression=0.0)
+
+
+class Disease(Section):
+    """Activation, attack, inflammation, repair and what makes a relapse."""
+
+    activation_rate: float = _f(0.0015, "Daily chance an autoreactive blood cell is activated "
+                                "outside a flare.", "per day", ge=0, le=1)
+    flare_rate: float = _f(1.3, "Mean number of activation waves (e.g. after an infection) a "
+                           "year; they arrive at random.", "per year", ge=0, le=50)
+    flare_activation: float = _f(0.6, "Mean chance each autoreactive blood cell is activated "
+                                 "by a wave (wave strengths vary at random).", "probability", ge=0,
+                                 le=1)
+    activated_days: float = _f(9.0, "Mean time a cell stays activated.", "days", ge=0.5, le=365)
+    entry_rate: float = _f(0.35, "Daily chance an activated cell crosses a vessel into the "
+                           "tissue.", "per day", ge=0, le=1)
+    patrol_rate: float = _f(0.03, "Daily chance a resting blood cell visits the tissue.",
+                            "per day", ge=0, le=1)
+    patrol_days: float = _f(4.0, "Mean stay of a resting visitor in the tissue.", "days", ge=0.5,
+                            le=365)
+    attack_damage: float = _f(0.2, "Myelin integrity an activated cell of aggression 1 removes "
+                              "a day.", "integrity per day", ge=0, le=1)
+    treg_suppression: float = _f(0.35, "Attack reduction per Treg in the 3x3 neighbourhood.",
+                                 "fraction per Treg", ge=0, le=1)
+    inflammation_per_damage: float = _f(2.0, "Inflammation released per unit of myelin lost.",
+                                        "per integrity", ge=0, le=100)
+    inflammation_decay: float = _f(0.07, "Share of inflammation cleared each day.", "per day",
+                                   ge=0, le=1)
+    diffusion: float = _f(0.12, "Share of inflammation that spreads to neighbours each day.",
+                          "per day", ge=0, le=0.25)
+    chemotaxis: float = _f(0.7, "Chance an activated cell steps up the inflammation gradient "
+                           "instead of at random.", "probability", ge=0, le=1)
+    repair_rate: float = _f(0.012, "Daily remyelination as a share of the repairable loss.",
+                            "per day", ge=0, le=1)
+    scar_fraction: float = _f(0.35, "Share of the deepest loss that can never be repaired.",
+                              "fraction", ge=0, le=1)
+    lesion_threshold: float = _f(0.75, "Integrity below which a site belongs to a lesion.",
+                                 "integrity", ge=0.05, le=0.99)
+    active_threshold: float = _f(0.05, "Inflammation above which a lesion site is active.",
+                                 "inflammation", ge=0, le=100)
+    relapse_onset: float = _f(3.5, "New myelin loss over 7 days (per 1,000 sites) that starts "
+                              "a relapse.", "integrity per 1,000 sites", gt=0, le=1000)
+    relapse_remission: float = _f(0.004, "Mean inflammation below which a relapse remits.",
+                                  "inflammation", gt=0, le=100)
+
+
+class Antibody(Section):
+    """Alemtuzumab particles: how many an infusion releases, how they bind and clear."""
+
+    particles_per_mg: float = _f(100.0, "Particles released per mg infused.", "particles per mg",
+                                 ge=0, le=2000)
+    half_life_days: float = _f(4.5, "Half-life of unbound antibody.", "days", gt=0, le=100)
+    encounter_rate: float = _f(0.6, "Daily chance a circulating particle meets a lymphocyte.",
+                               "per day", ge=0, le=1)
+    tissue_share: float = _f(0.05, "Share of each infusion that enters the tissue at vessels.",
+                             "fraction", ge=0, le=1)
+
+
+class Repopulation(Section):
+    """How cells made after a course differ: the immune "reset"."""
+
+    aggression_factor: float = _f(0.6, "Aggression of cells made after a course, relative to "
+                                  "the cells they replace (compounds per course).", "factor",
+                                  ge=0, le=2)
+    autoreactive_factor: float = _f(0.6, "Autoreactive share of cells made after a course, "
+                                    "relative to before (compounds per course).", "factor", ge=0,
+                                    le=2)
+    treg_boost: float = _f(1.8, "Treg production after a course, relative to before.", "factor",
+                           ge=0, le=10)
+    baff_gain: float = _f(1.6, "How strongly the B-cell survival factor (BAFF) boosts B-cell "
+                          "production when B cells are scarce.", "factor", ge=0, le=10)
+    baff_days: float = _f(60.0, "Time the B-cell survival factor takes to settle.", "days", ge=1,
+                          le=1000)
+
+
+class DosingCourse(Section):
+    """One course of alemtuzumab: daily infusions on consecutive days."""
+
+    start_day: int = _f(60, "Day of the first infusion (day 0 is the start of the run).", "day",
+                        ge=0, le=7305)
+    days: int = _f(5, "Number of consecutive infusion days.", "days", ge=1, le=30)
+    dose_mg: float = _f(12.0, "Dose given on each infusion day.", "mg per day", gt=0, le=100)
+
+
+def _standard_courses() -> list[DosingCourse]:
+    return [DosingCourse(start_day=60, days=5), DosingCourse(start_day=425, days=3)]
+
+
+class Dosing(Section):
+    """The treatment schedule as data: a list of courses."""
+
+    courses: list[DosingCourse] = Field(
+        default_factory=_standard_courses,
+        description="Courses in day order; none for an untreated patient.",
+        max_length=50,
+    )
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> Dosing:
+        ordered = sorted(self.courses, key=lambda c: c.start_day)
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            if b.start_day < a.start_day + a.days:
+                raise ValueError(
+                    f"courses overlap: the course starting on day {a.start_day} lasts {a.days} "
+                    f"days, so the next cannot start on day {b.start_day}"
+                )
+        return self
+
+
+class Scenario(Section):
+    """A complete, validated scenario. Build it with :func:`load_scenario` or ``Scenario()``."""
+
+    name: Annotated[str, Field(min_length=1, max_length=120)] = Field(
+        "custom", description="Short name shown in the app and in outputs."
+    )
+    lesson: Lesson = Field(default_factory=Lesson)
+    run: RunSettings = Field(default_factory=RunSettings)
+    grid: GridSettings = Field(default_factory=GridSettings)
+    cells: Cells = Field(default_factory=Cells)
+    disease: Disease = Field(default_factory=Disease)
+    antibody: Antibody = Field(default_factory=Antibody)
+    repopulation: Repopulation = Field(default_factory=Repopulation)
+    dosing: Dosing = Field(default_factory=Dosing)
+
+    @model_validator(mode="after")
+    def _schedule_fits(self) -> Scenario:
+        for c in self.dosing.courses:
+            if c.start_day < self.run.baseline_days:
+                raise ValueError(
+                    f"dosing.courses: a course starts on day {c.start_day}, inside the "
+                    f"{self.run.baseline_days}-day baseline (run.baseline_days); start it on day "
+                    f"{self.run.baseline_days} or later"
+                )
+        if self.run.baseline_days > self.run.days:
+            raise ValueError("run.baseline_days is longer than run.days")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.to_toml().encode()).hexdigest()
+
+    def untreated(self) -> Scenario:
+        """The same virtual patient with every course removed."""
+        data = self.to_dict()
+        data["dosing"]["courses"] = []
+        data["name"] = f"{self.name} (untreated)"
+        return Scenario.model_validate(data)
+
+    def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> Scenario:
+        return validate_data(apply_overrides(self.to_dict(), overrides, source), source)
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def _known_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
+    keys = []
+    for name, field in model.model_fields.items():
+        keys.append(prefix + name)
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            keys += _known_keys(ann, f"{prefix}{name}.")
+    return keys
+
+
+KNOWN_KEYS = _known_keys(Scenario)
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _field_info(loc: tuple):
+    """The pydantic FieldInfo at a location, to print the allowed range."""
+    model: Any = Scenario
+    info = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return None
+        info = fields[part]
+        ann = info.annotation
+        args = getattr(ann, "__args__", ())
+        model = args[0] if args else ann
+    return info
+
+
+def _allowed(info) -> str:
+    if info is None:
+        return ""
+    lo = hi = None
+    for m in info.metadata:
+        lo = getattr(m, "ge", None) if getattr(m, "ge", None) is not None else lo
+        lo = getattr(m, "gt", None) if getattr(m, "gt", None) is not None else lo
+        hi = getattr(m, "le", None) if getattr(m, "le", None) is not None else hi
+    unit = (info.json_schema_extra or {}).get("unit", "") if info.json_schema_extra else ""
+    kind = info.annotation.__name__ if isinstance(info.annotation, type) else ""
+    if lo is not None and hi is not None:
+        return f" (allowed: {kind} from {lo} to {hi} {unit}".rstrip() + ")"
+    return f" (allowed: {kind})" if kind else ""
+
+
+def _problems(err: ValidationError) -> list[str]:
+    problems = []
+    for e in err.errors():
+        loc = _loc(e["loc"])
+        if e["type"] == "extra_forbidden":
+            hint = difflib.get_close_matches(loc, KNOWN_KEYS, n=1, cutoff=0.6)
+            if not hint:
+                leaf = loc.split(".")[-1]
+                hint = difflib.get_close_matches(
+                    leaf, [k.split(".")[-1] for k in KNOWN_KEYS], n=1, cutoff=0.6
+                )
+            tip = f"; did you mean '{hint[0]}'?" if hint else ""
+            problems.append(f"unknown key '{loc}'{tip}")
+            continue
+        msg = e["msg"].removeprefix("Value error, ")
+        got = e.get("input")
+        shown = "" if isinstance(got, dict | list) or got is None else f"; got {got!r}"
+        where = f"field '{loc}': " if loc else ""
+        problems.append(f"{where}{msg}{shown}{_allowed(_field_info(e['loc']))}")
+    return problems
+
+
+def validate_data(data: Any, source: str) -> Scenario:
+    """Validate an already-parsed dict; raise ScenarioError listing every problem."""
+    if not isinstance(data, dict) or not data:
+        raise ScenarioError(source, ["the scenario is empty: give at least name = \"...\""])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(source, _problems(err)) from None
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(source, [f"not valid TOML: {err}"]) from None
+
+
+def load_bytes(raw: bytes, source: str) -> Scenario:
+    """Validate the bytes of a scenario file (used for uploads as well as files)."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(source, [f"the file is {len(raw):,} bytes; scenario files are "
+                                     f"limited to {MAX_FILE_BYTES:,} bytes"])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(
+            source, [f"not UTF-8 text (byte {err.start} is 0x{raw[err.start]:02x}); save the "
+                     "file as UTF-8"]
+        ) from None
+    if not text.strip():
+        raise ScenarioError(source, ["the file is empty: give at least name = \"...\""])
+    return validate_data(parse_toml(text, source), source)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; raise ScenarioError naming the file on any problem."""
+    p = Path(path)
+    if not p.exists():
+        raise ScenarioError(str(p), ["no such file"])
+    if p.is_dir():
+        raise ScenarioError(str(p), ["this is a folder, not a scenario file (*.toml)"])
+    try:
+        if p.stat().st_size > MAX_FILE_BYTES:
+            raise ScenarioError(str(p), [f"the file is {p.stat().st_size:,} bytes; scenario "
+                                         f"files are limited to {MAX_FILE_BYTES:,} bytes"])
+        raw = p.read_bytes()
+    except OSError as err:
+        raise ScenarioError(str(p), [f"cannot be read: {err.strerror}"]) from None
+    return load_bytes(raw, str(p))
+
+
+# ----------------------------------------------------------------------------- overrides
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Split ``KEY=VALUE``; VALUE is read as a TOML value, else kept as a string."""
+    if "=" not in text:
+        raise ScenarioError("--set", [f"'{text}' is not KEY=VALUE (e.g. grid.width=80)"])
+    key, _, value = text.partition("=")
+    key, value = key.strip(), value.strip()
+    try:
+        parsed = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value
+    return key, parsed
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], source: str) -> dict:
+    """Set dotted keys (as they appear in the file) in a copy of ``data``."""
+    out = copy.deepcopy(data)
+    problems = []
+    for key, value in overrides.items():
+        if key not in KNOWN_KEYS:
+            hint = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.6)
+            tip = f"; did you mean '{hint[0]}'?" if hint else ""
+            problems.append(f"unknown key '{key}'{tip}")
+            continue
+        node = out
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    if problems:
+        raise ScenarioError(source, problems)
+    return out
+
+
+def json_schema() -> dict[str, Any]:
+    return Scenario.model_json_schema()
