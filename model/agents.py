@@ -35,8 +35,13 @@ class Kind(IntEnum):
 
     @property
     def label(self) -> str:
-        return ("CD4 effector T cell", "CD8 cytotoxic T cell", "B cell", "Regulatory T cell",
-                "NK cell")[self]
+        return (
+            "CD4 effector T cell",
+            "CD8 cytotoxic T cell",
+            "B cell",
+            "Regulatory T cell",
+            "NK cell",
+        )[self]
 
 
 ATTACKERS = (Kind.CD4, Kind.CD8, Kind.B_CELL)

@@ -116,8 +116,10 @@ def human_summary(s: dict, out: Path) -> str:
     ]
     if s["doses_given"]:
         for k in ("cd4", "cd8", "b_cells", "nk"):
-            lines.append(f"  {k:8s} lowest {s[f'{k}_nadir_fraction']:.0%} of baseline; back to "
-                         f"50%: {months(s[f'{k}_recovery_day'])}")
+            lines.append(
+                f"  {k:8s} lowest {s[f'{k}_nadir_fraction']:.0%} of baseline; back to "
+                f"50%: {months(s[f'{k}_recovery_day'])}"
+            )
     lines.append(f"  outputs: {out}")
     return "\n".join(lines)
 
@@ -133,8 +135,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(err.message, file=sys.stderr)
         else:
             courses = ", ".join(f"day {c.start_day} x{c.days}" for c in sc.dosing.courses)
-            print(f"{path}: OK ({sc.name!r}; {sc.run.days} days; {sc.grid.width}x"
-                  f"{sc.grid.height} grid; courses: {courses or 'none'})")
+            print(
+                f"{path}: OK ({sc.name!r}; {sc.run.days} days; {sc.grid.width}x"
+                f"{sc.grid.height} grid; courses: {courses or 'none'})"
+            )
     return USAGE_ERROR if bad else 0
 
 
@@ -164,8 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--days", type=days_arg, help="length of the run in days")
     run.add_argument("--seed", type=seed_arg, help="random seed (default: the scenario's)")
     run.add_argument("--untreated", action="store_true", help="drop every dosing course")
-    run.add_argument("--set", action="append", metavar="KEY=VALUE", default=[],
-                     help="override a value by its dotted key, e.g. disease.flare_rate=2")
+    run.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        default=[],
+        help="override a value by its dotted key, e.g. disease.flare_rate=2",
+    )
     run.add_argument("--out", help="output folder (default: a new folder under runs/)")
     run.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
     run.set_defaults(handler=cmd_run)

@@ -37,8 +37,9 @@ def kind_recovery(counts: np.ndarray, baseline: float, start: int) -> dict:
     return {"nadir_fraction": round(nadir, 4), "nadir_day": start + i, "recovery_day": recovery}
 
 
-def summarise(scenario: Scenario, seed: int, ts: pd.DataFrame, events: pd.DataFrame,
-              model=None) -> dict:
+def summarise(
+    scenario: Scenario, seed: int, ts: pd.DataFrame, events: pd.DataFrame, model=None
+) -> dict:
     start = scenario.run.baseline_days
     days = len(ts)
     follow_days = max(days - start, 0)
@@ -64,8 +65,9 @@ def summarise(scenario: Scenario, seed: int, ts: pd.DataFrame, events: pd.DataFr
         "relapse_count": len(onsets),
         "arr": round(len(onsets) / years, 4) if years > 0 else None,
         "arr_by_year": arr_by_year,
-        "relapse_free_2y": (bool(not (onsets < start + 2 * YEAR).any())
-                            if follow_days >= 2 * YEAR else None),
+        "relapse_free_2y": (
+            bool(not (onsets < start + 2 * YEAR).any()) if follow_days >= 2 * YEAR else None
+        ),
         "new_lesion_count": int((events.kind == "new_lesion").sum()),
         "doses_given": int(doses.size),
         "first_dose_day": first_dose,
@@ -81,7 +83,8 @@ def summarise(scenario: Scenario, seed: int, ts: pd.DataFrame, events: pd.DataFr
         summary[f"{k}_recovery_day"] = rec["recovery_day"]
     if model is not None:
         durations = [r["duration"] for r in model.relapses]
-        summary["relapse_median_days"] = (_none_if_nan(float(np.median(durations)))
-                                          if durations else None)
+        summary["relapse_median_days"] = (
+            _none_if_nan(float(np.median(durations))) if durations else None
+        )
         summary["relapses_with_lasting_damage"] = sum(r["residual"] for r in model.relapses)
     return summary

@@ -53,7 +53,12 @@ class Infusion:
 
     def __init__(self, model: MSModel, course: int, day: int, dose_mg: float, first: bool):
         self.model, self.course, self.day, self.dose_mg, self.first = (
-            model, course, day, dose_mg, first)
+            model,
+            course,
+            day,
+            dose_mg,
+            first,
+        )
 
     def give(self) -> None:
         self.model.infuse(self)
@@ -78,14 +83,19 @@ class MSModel(Model):
         g = scenario.grid
         self.width, self.height = g.width, g.height
         self.grid = OrthogonalMooreGrid((g.width, g.height), torus=False, random=self.random)
-        for name, default, dtype in (("integrity", 1.0, float), ("scar", 0.0, float),
-                                     ("inflammation", 0.0, float), ("vessel", False, bool)):
+        for name, default, dtype in (
+            ("integrity", 1.0, float),
+            ("scar", 0.0, float),
+            ("inflammation", 0.0, float),
+            ("vessel", False, bool),
+        ):
             self.grid.create_property_layer(name, default_value=default, dtype=dtype)
         self._cells = {c.coordinate: c for c in self.grid.all_cells}
         for cell in self.grid.all_cells:
             MyelinSite(self, cell)
-        flat = self.rng.choice(g.width * g.height, size=min(g.vessels, g.width * g.height),
-                               replace=False)
+        flat = self.rng.choice(
+            g.width * g.height, size=min(g.vessels, g.width * g.height), replace=False
+        )
         self.vessel_xy = np.stack(np.unravel_index(np.sort(flat), (g.width, g.height)), axis=1)
         self.grid.vessel.data[self.vessel_xy[:, 0], self.vessel_xy[:, 1]] = True
 
@@ -134,11 +144,24 @@ class MSModel(Model):
         self.schedule_course(course)
         return course
 
+    def _consider_retreatment(self) -> None:
+        """A relapse long after the last course brings another course, if the scenario says so."""
+        rule = self.params.dosing.retreatment
+        starts = [i.day for i in self._infusions if i.first]
+        extra = len(starts) - len(self.params.dosing.courses)
+        if not rule.enabled or extra >= rule.max_courses or not starts:
+            return
+        start = self.day + rule.delay_days
+        if self.day - max(starts) >= rule.min_gap_days and start < self.params.run.days:
+            self.schedule_course(
+                DosingCourse(start_day=start, days=rule.days, dose_mg=rule.dose_mg)
+            )
+
     def infuse(self, infusion: Infusion) -> None:
         if infusion.first:
             self.courses_started += 1
         self.infusing_until = max(self.infusing_until, infusion.day)
-        n = int(round(infusion.dose_mg * self.params.antibody.particles_per_mg))
+        n = round(infusion.dose_mg * self.params.antibody.particles_per_mg)
         n_tissue = int(self.dose_rng.binomial(n, self.params.antibody.tissue_share))
         at = self.vessel_xy[self.dose_rng.integers(0, len(self.vessel_xy), n_tissue)]
         x = np.full(n, BLOOD, dtype=np.int16)
@@ -146,8 +169,9 @@ class MSModel(Model):
         x[:n_tissue], y[:n_tissue] = at[:, 0], at[:, 1]
         rows = self.particles.add(n, x=x, y=y, age=0)
         self._attach(self.particles, rows, AntibodyParticle)
-        self.events.append(Event(infusion.day, "dose",
-                                 f"course {infusion.course + 1}, {infusion.dose_mg:g} mg"))
+        self.events.append(
+            Event(infusion.day, "dose", f"course {infusion.course + 1}, {infusion.dose_mg:g} mg")
+        )
 
     @property
     def infusing(self) -> bool:
@@ -189,8 +213,9 @@ class MSModel(Model):
         ox, oy = table.x[rows], table.y[rows]
         table.x[rows], table.y[rows] = x, y
         changed = (ox != x) | (oy != y)
-        for r, nx, ny in zip(rows[changed].tolist(), x[changed].tolist(), y[changed].tolist(),
-                             strict=True):
+        for r, nx, ny in zip(
+            rows[changed].tolist(), x[changed].tolist(), y[changed].tolist(), strict=True
+        ):
             table.agents[r].place(None if nx == BLOOD else self._cells[(nx, ny)])
 
     def counts(self, blood_only: bool = True) -> np.ndarray:
@@ -315,8 +340,9 @@ class MSModel(Model):
         wave = min(1.0, d.flare_activation * self.rng.exponential()) if self.flare_today else 0.0
         p = d.activation_rate + wave
         on = cand[self.rng.random(cand.size) < p]
-        t.activated[on] = np.minimum(1 + self.rng.geometric(1 / d.activated_days, on.size),
-                                     np.iinfo(np.int16).max)
+        t.activated[on] = np.minimum(
+            1 + self.rng.geometric(1 / d.activated_days, on.size), np.iinfo(np.int16).max
+        )
 
     def traffic(self) -> None:
         """Activated cells cross vessel walls; resting cells visit and leave again."""
@@ -336,8 +362,9 @@ class MSModel(Model):
             at = self.vessel_xy[rng.integers(0, len(self.vessel_xy), enter.size)]
             self._move(t, enter, at[:, 0].astype(np.int16), at[:, 1].astype(np.int16))
         if leave.size:
-            self._move(t, leave, np.full(leave.size, BLOOD, np.int16),
-                       np.full(leave.size, BLOOD, np.int16))
+            self._move(
+                t, leave, np.full(leave.size, BLOOD, np.int16), np.full(leave.size, BLOOD, np.int16)
+            )
 
     def migration(self) -> None:
         """Tissue cells step to a Moore neighbour; activated cells and Tregs follow inflammation."""
@@ -379,8 +406,9 @@ class MSModel(Model):
             integrity = self.grid.integrity.data
             loss = np.minimum(loss, integrity)
             integrity -= loss
-            self.grid.scar.data[:] = np.maximum(self.grid.scar.data,
-                                                d.scar_fraction * (1 - integrity))
+            self.grid.scar.data[:] = np.maximum(
+                self.grid.scar.data, d.scar_fraction * (1 - integrity)
+            )
             self.grid.inflammation.data += loss * d.inflammation_per_damage
         return loss
 
@@ -417,18 +445,34 @@ class MSModel(Model):
         if self.relapse_start is None:
             if recent >= d.relapse_onset and self.day - self.last_onset >= RELAPSE_GAP:
                 self.relapse_start = self.last_onset = self.day
+                self._consider_retreatment()
                 self.relapse_snapshot = self.grid.integrity.data.copy()
-                self.events.append(Event(self.day, "relapse_start",
-                                         f"new myelin loss {recent:.1f} per 1,000 sites in 7 days"))
+                self.events.append(
+                    Event(
+                        self.day,
+                        "relapse_start",
+                        f"new myelin loss {recent:.1f} per 1,000 sites in 7 days",
+                    )
+                )
         elif mean_infl < d.relapse_remission:
             footprint = (self.relapse_snapshot - self.grid.integrity.data) > RESIDUAL_LOSS
             lasting = bool((self.grid.scar.data[footprint] > 1 - d.lesion_threshold).any())
             duration = self.day - self.relapse_start
-            self.relapses.append({"start": self.relapse_start, "end": self.day,
-                                  "duration": duration, "residual": lasting})
-            self.events.append(Event(self.day, "relapse_end",
-                                     f"lasted {duration} days; "
-                                     f"{'lasting damage' if lasting else 'full recovery'}"))
+            self.relapses.append(
+                {
+                    "start": self.relapse_start,
+                    "end": self.day,
+                    "duration": duration,
+                    "residual": lasting,
+                }
+            )
+            self.events.append(
+                Event(
+                    self.day,
+                    "relapse_end",
+                    f"lasted {duration} days; {'lasting damage' if lasting else 'full recovery'}",
+                )
+            )
             self.relapse_start = None
             self.relapse_snapshot = None
 

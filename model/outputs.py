@@ -86,8 +86,9 @@ class StagedFolder:
     def __enter__(self) -> Path:
         check_target(self.target, self.force)
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(dir=self.target.parent,
-                                         prefix=f".{self.target.name}.tmp-"))
+        self.tmp = Path(
+            tempfile.mkdtemp(dir=self.target.parent, prefix=f".{self.target.name}.tmp-")
+        )
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -19,13 +19,17 @@ def _rows(model: type[BaseModel], prefix: str, defaults: dict) -> list[str]:
             continue
         lo = hi = None
         for m in field.metadata:
-            lo = next((v for v in (getattr(m, "ge", None), getattr(m, "gt", None))
-                       if v is not None), lo)
+            lo = next(
+                (v for v in (getattr(m, "ge", None), getattr(m, "gt", None)) if v is not None), lo
+            )
             hi = getattr(m, "le", None) if getattr(m, "le", None) is not None else hi
         unit = (field.json_schema_extra or {}).get("unit", "") if field.json_schema_extra else ""
         default = defaults.get(name)
-        shown = json.dumps(default) if not isinstance(default, str) else json.dumps(default[:40]
-                                                                                  + ("…" if len(default) > 40 else ""))
+        shown = (
+            json.dumps(default)
+            if not isinstance(default, str)
+            else json.dumps(default[:40] + ("…" if len(default) > 40 else ""))
+        )
         rng = f"{lo} – {hi}" if lo is not None and hi is not None else ""
         typ = getattr(ann, "__name__", str(ann)).replace("list", "list of courses")
         rows.append(f"| `{key}` | {typ} | {shown} | {unit} | {rng} | {field.description or ''} |")
@@ -36,9 +40,12 @@ def _rows(model: type[BaseModel], prefix: str, defaults: dict) -> list[str]:
 
 
 def _section(key: str, model: type[BaseModel], defaults: dict) -> list[str]:
-    head = [f"\n### `[{key}]`\n", (model.__doc__ or "").strip() + "\n",
-            "| key | type | default | unit | allowed | description |",
-            "| --- | --- | --- | --- | --- | --- |"]
+    head = [
+        f"\n### `[{key}]`\n",
+        (model.__doc__ or "").strip() + "\n",
+        "| key | type | default | unit | allowed | description |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     return head + _rows(model, f"{key}.", defaults)
 
 
@@ -60,8 +67,11 @@ def reference_markdown() -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     lines += _rows(Scenario, "", defaults)
-    lines += _section("dosing.courses (each entry of [[dosing.courses]])", DosingCourse,
-                      DosingCourse().model_dump())
+    lines += _section(
+        "dosing.courses (each entry of [[dosing.courses]])",
+        DosingCourse,
+        DosingCourse().model_dump(),
+    )
     return "\n".join(lines) + "\n"
 
 

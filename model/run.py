@@ -18,9 +18,24 @@ from model.model import MSModel
 from model.scenario import Scenario
 
 TIMESERIES_COLUMNS = (
-    "day", "cd4", "cd8", "b_cells", "treg", "nk", "tissue_cells", "antibody",
-    "myelin_integrity", "lesion_area", "active_lesions", "chronic_lesion_area", "inflammation",
-    "relapse_active", "mean_aggression", "autoreactive_share", "treg_share", "infection_risk",
+    "day",
+    "cd4",
+    "cd8",
+    "b_cells",
+    "treg",
+    "nk",
+    "tissue_cells",
+    "antibody",
+    "myelin_integrity",
+    "lesion_area",
+    "active_lesions",
+    "chronic_lesion_area",
+    "inflammation",
+    "relapse_active",
+    "mean_aggression",
+    "autoreactive_share",
+    "treg_share",
+    "infection_risk",
     "baff",
 )
 EVENT_COLUMNS = ("day", "kind", "detail")
@@ -44,15 +59,26 @@ class Recorder:
 
     def frame(self) -> pd.DataFrame:
         df = pd.DataFrame(self._rows[: self.n], columns=list(TIMESERIES_COLUMNS))
-        for c in ("day", "cd4", "cd8", "b_cells", "treg", "nk", "tissue_cells", "antibody",
-                  "active_lesions", "relapse_active"):
+        for c in (
+            "day",
+            "cd4",
+            "cd8",
+            "b_cells",
+            "treg",
+            "nk",
+            "tissue_cells",
+            "antibody",
+            "active_lesions",
+            "relapse_active",
+        ):
             df[c] = df[c].astype(np.int64)
         return df
 
 
 def events_frame(model: MSModel) -> pd.DataFrame:
-    return pd.DataFrame([(e.day, e.kind, e.detail) for e in model.events],
-                        columns=list(EVENT_COLUMNS))
+    return pd.DataFrame(
+        [(e.day, e.kind, e.detail) for e in model.events], columns=list(EVENT_COLUMNS)
+    )
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import difflib
 import hashlib
+import itertools
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
@@ -97,8 +98,9 @@ class RunSettings(Section):
         ge=1,
         le=365,
     )
-    seed: int = _f(1, "Default random seed (the command line's --seed overrides it).", "", ge=0,
-                   le=2**32 - 1)
+    seed: int = _f(
+        1, "Default random seed (the command line's --seed overrides it).", "", ge=0, le=2**32 - 1
+    )
 
 
 class GridSettings(Section):
@@ -106,20 +108,26 @@ class GridSettings(Section):
 
     width: int = _f(60, "Sites across the tissue grid.", "sites", ge=10, le=200)
     height: int = _f(60, "Sites down the tissue grid.", "sites", ge=10, le=200)
-    vessels: int = _f(14, "Blood vessels where cells and antibody enter the tissue.", "vessels",
-                      ge=1, le=400)
+    vessels: int = _f(
+        14, "Blood vessels where cells and antibody enter the tissue.", "vessels", ge=1, le=400
+    )
 
 
 class CellKind(Section):
     """Blood-compartment parameters of one kind of lymphocyte."""
 
-    baseline: int = _f(300, "Cells of this kind in the blood compartment at the start.", "cells",
-                       ge=0, le=20000)
+    baseline: int = _f(
+        300, "Cells of this kind in the blood compartment at the start.", "cells", ge=0, le=20000
+    )
     lifespan_days: float = _f(365.0, "Mean lifespan of one cell.", "days", ge=1, le=20000)
-    cd52: float = _f(1.0, "CD52 density relative to T cells (chance a meeting antibody binds).",
-                     "fraction", ge=0, le=1)
-    kill_efficiency: float = _f(0.9, "Chance a bound cell is destroyed.", "probability", ge=0,
-                                le=1)
+    cd52: float = _f(
+        1.0,
+        "CD52 density relative to T cells (chance a meeting antibody binds).",
+        "fraction",
+        ge=0,
+        le=1,
+    )
+    kill_efficiency: float = _f(0.9, "Chance a bound cell is destroyed.", "probability", ge=0, le=1)
     homeostatic_rate: float = _f(
         0.0,
         "Division rate of a cell when its kind is nearly absent; falls to zero at baseline.",
@@ -127,10 +135,12 @@ class CellKind(Section):
         ge=0,
         le=1,
     )
-    autoreactive_fraction: float = _f(0.0, "Share of new cells that recognise myelin.",
-                                      "fraction", ge=0, le=1)
-    aggression: float = _f(1.0, "How hard an activated cell of this kind attacks myelin.",
-                           "relative", ge=0, le=5)
+    autoreactive_fraction: float = _f(
+        0.0, "Share of new cells that recognise myelin.", "fraction", ge=0, le=1
+    )
+    aggression: float = _f(
+        1.0, "How hard an activated cell of this kind attacks myelin.", "relative", ge=0, le=5
+    )
 
 
 def _kind(**values: Any) -> Any:
@@ -140,97 +150,217 @@ def _kind(**values: Any) -> Any:
 class Cells(Section):
     """The five kinds of lymphocyte. Treg and NK cells never attack myelin."""
 
-    cd4: CellKind = _kind(baseline=600, lifespan_days=1300, cd52=1.0, kill_efficiency=0.97,
-                          homeostatic_rate=0.0004, autoreactive_fraction=0.10, aggression=1.0)
-    cd8: CellKind = _kind(baseline=280, lifespan_days=500, cd52=1.0, kill_efficiency=0.95,
-                          homeostatic_rate=0.002, autoreactive_fraction=0.08, aggression=1.2)
-    b_cells: CellKind = _kind(baseline=240, lifespan_days=110, cd52=0.9, kill_efficiency=0.95,
-                              homeostatic_rate=0.0, autoreactive_fraction=0.05, aggression=0.4)
-    treg: CellKind = _kind(baseline=60, lifespan_days=250, cd52=1.0, kill_efficiency=0.9,
-                           homeostatic_rate=0.012, autoreactive_fraction=0.0, aggression=0.0)
-    nk: CellKind = _kind(baseline=160, lifespan_days=20, cd52=0.2, kill_efficiency=0.12,
-                         homeostatic_rate=0.02, autoreactive_fraction=0.0, aggression=0.0)
+    cd4: CellKind = _kind(
+        baseline=600,
+        lifespan_days=1300,
+        cd52=1.0,
+        kill_efficiency=0.97,
+        homeostatic_rate=0.0004,
+        autoreactive_fraction=0.10,
+        aggression=1.0,
+    )
+    cd8: CellKind = _kind(
+        baseline=280,
+        lifespan_days=500,
+        cd52=1.0,
+        kill_efficiency=0.95,
+        homeostatic_rate=0.002,
+        autoreactive_fraction=0.08,
+        aggression=1.2,
+    )
+    b_cells: CellKind = _kind(
+        baseline=240,
+        lifespan_days=110,
+        cd52=0.9,
+        kill_efficiency=0.95,
+        homeostatic_rate=0.0,
+        autoreactive_fraction=0.05,
+        aggression=0.4,
+    )
+    treg: CellKind = _kind(
+        baseline=60,
+        lifespan_days=250,
+        cd52=1.0,
+        kill_efficiency=0.9,
+        homeostatic_rate=0.012,
+        autoreactive_fraction=0.0,
+        aggression=0.0,
+    )
+    nk: CellKind = _kind(
+        baseline=160,
+        lifespan_days=20,
+        cd52=0.2,
+        kill_efficiency=0.12,
+        homeostatic_rate=0.02,
+        autoreactive_fraction=0.0,
+        aggression=0.0,
+    )
 
 
 class Disease(Section):
     """Activation, attack, inflammation, repair and what makes a relapse."""
 
-    activation_rate: float = _f(0.0015, "Daily chance an autoreactive blood cell is activated "
-                                "outside a flare.", "per day", ge=0, le=1)
-    flare_rate: float = _f(1.3, "Mean number of activation waves (e.g. after an infection) a "
-                           "year; they arrive at random.", "per year", ge=0, le=50)
-    flare_activation: float = _f(0.6, "Mean chance each autoreactive blood cell is activated "
-                                 "by a wave (wave strengths vary at random).", "probability", ge=0,
-                                 le=1)
+    activation_rate: float = _f(
+        0.0015,
+        "Daily chance an autoreactive blood cell is activated outside a flare.",
+        "per day",
+        ge=0,
+        le=1,
+    )
+    flare_rate: float = _f(
+        1.3,
+        "Mean number of activation waves (e.g. after an infection) a year; they arrive at random.",
+        "per year",
+        ge=0,
+        le=50,
+    )
+    flare_activation: float = _f(
+        0.6,
+        "Mean chance each autoreactive blood cell is activated "
+        "by a wave (wave strengths vary at random).",
+        "probability",
+        ge=0,
+        le=1,
+    )
     activated_days: float = _f(9.0, "Mean time a cell stays activated.", "days", ge=0.5, le=365)
-    entry_rate: float = _f(0.35, "Daily chance an activated cell crosses a vessel into the "
-                           "tissue.", "per day", ge=0, le=1)
-    patrol_rate: float = _f(0.03, "Daily chance a resting blood cell visits the tissue.",
-                            "per day", ge=0, le=1)
-    patrol_days: float = _f(4.0, "Mean stay of a resting visitor in the tissue.", "days", ge=0.5,
-                            le=365)
-    attack_damage: float = _f(0.2, "Myelin integrity an activated cell of aggression 1 removes "
-                              "a day.", "integrity per day", ge=0, le=1)
-    treg_suppression: float = _f(0.35, "Attack reduction per Treg in the 3x3 neighbourhood.",
-                                 "fraction per Treg", ge=0, le=1)
-    inflammation_per_damage: float = _f(2.0, "Inflammation released per unit of myelin lost.",
-                                        "per integrity", ge=0, le=100)
-    inflammation_decay: float = _f(0.07, "Share of inflammation cleared each day.", "per day",
-                                   ge=0, le=1)
-    diffusion: float = _f(0.12, "Share of inflammation that spreads to neighbours each day.",
-                          "per day", ge=0, le=0.25)
-    chemotaxis: float = _f(0.7, "Chance an activated cell steps up the inflammation gradient "
-                           "instead of at random.", "probability", ge=0, le=1)
-    repair_rate: float = _f(0.012, "Daily remyelination as a share of the repairable loss.",
-                            "per day", ge=0, le=1)
-    scar_fraction: float = _f(0.35, "Share of the deepest loss that can never be repaired.",
-                              "fraction", ge=0, le=1)
-    lesion_threshold: float = _f(0.75, "Integrity below which a site belongs to a lesion.",
-                                 "integrity", ge=0.05, le=0.99)
-    active_threshold: float = _f(0.05, "Inflammation above which a lesion site is active.",
-                                 "inflammation", ge=0, le=100)
-    relapse_onset: float = _f(3.5, "New myelin loss over 7 days (per 1,000 sites) that starts "
-                              "a relapse.", "integrity per 1,000 sites", gt=0, le=1000)
-    relapse_remission: float = _f(0.004, "Mean inflammation below which a relapse remits.",
-                                  "inflammation", gt=0, le=100)
+    entry_rate: float = _f(
+        0.35,
+        "Daily chance an activated cell crosses a vessel into the tissue.",
+        "per day",
+        ge=0,
+        le=1,
+    )
+    patrol_rate: float = _f(
+        0.03, "Daily chance a resting blood cell visits the tissue.", "per day", ge=0, le=1
+    )
+    patrol_days: float = _f(
+        4.0, "Mean stay of a resting visitor in the tissue.", "days", ge=0.5, le=365
+    )
+    attack_damage: float = _f(
+        0.2,
+        "Myelin integrity an activated cell of aggression 1 removes a day.",
+        "integrity per day",
+        ge=0,
+        le=1,
+    )
+    treg_suppression: float = _f(
+        0.35, "Attack reduction per Treg in the 3x3 neighbourhood.", "fraction per Treg", ge=0, le=1
+    )
+    inflammation_per_damage: float = _f(
+        2.0, "Inflammation released per unit of myelin lost.", "per integrity", ge=0, le=100
+    )
+    inflammation_decay: float = _f(
+        0.07, "Share of inflammation cleared each day.", "per day", ge=0, le=1
+    )
+    diffusion: float = _f(
+        0.12, "Share of inflammation that spreads to neighbours each day.", "per day", ge=0, le=0.25
+    )
+    chemotaxis: float = _f(
+        0.7,
+        "Chance an activated cell steps up the inflammation gradient instead of at random.",
+        "probability",
+        ge=0,
+        le=1,
+    )
+    repair_rate: float = _f(
+        0.012, "Daily remyelination as a share of the repairable loss.", "per day", ge=0, le=1
+    )
+    scar_fraction: float = _f(
+        0.35, "Share of the deepest loss that can never be repaired.", "fraction", ge=0, le=1
+    )
+    lesion_threshold: float = _f(
+        0.75, "Integrity below which a site belongs to a lesion.", "integrity", ge=0.05, le=0.99
+    )
+    active_threshold: float = _f(
+        0.05, "Inflammation above which a lesion site is active.", "inflammation", ge=0, le=100
+    )
+    relapse_onset: float = _f(
+        3.5,
+        "New myelin loss over 7 days (per 1,000 sites) that starts a relapse.",
+        "integrity per 1,000 sites",
+        gt=0,
+        le=1000,
+    )
+    relapse_remission: float = _f(
+        0.004, "Mean inflammation below which a relapse remits.", "inflammation", gt=0, le=100
+    )
 
 
 class Antibody(Section):
     """Alemtuzumab particles: how many an infusion releases, how they bind and clear."""
 
-    particles_per_mg: float = _f(100.0, "Particles released per mg infused.", "particles per mg",
-                                 ge=0, le=2000)
+    particles_per_mg: float = _f(
+        100.0, "Particles released per mg infused.", "particles per mg", ge=0, le=2000
+    )
     half_life_days: float = _f(4.5, "Half-life of unbound antibody.", "days", gt=0, le=100)
-    encounter_rate: float = _f(0.6, "Daily chance a circulating particle meets a lymphocyte.",
-                               "per day", ge=0, le=1)
-    tissue_share: float = _f(0.05, "Share of each infusion that enters the tissue at vessels.",
-                             "fraction", ge=0, le=1)
+    encounter_rate: float = _f(
+        0.6, "Daily chance a circulating particle meets a lymphocyte.", "per day", ge=0, le=1
+    )
+    tissue_share: float = _f(
+        0.05, "Share of each infusion that enters the tissue at vessels.", "fraction", ge=0, le=1
+    )
 
 
 class Repopulation(Section):
     """How cells made after a course differ: the immune "reset"."""
 
-    aggression_factor: float = _f(0.6, "Aggression of cells made after a course, relative to "
-                                  "the cells they replace (compounds per course).", "factor",
-                                  ge=0, le=2)
-    autoreactive_factor: float = _f(0.6, "Autoreactive share of cells made after a course, "
-                                    "relative to before (compounds per course).", "factor", ge=0,
-                                    le=2)
-    treg_boost: float = _f(1.8, "Treg production after a course, relative to before.", "factor",
-                           ge=0, le=10)
-    baff_gain: float = _f(1.6, "How strongly the B-cell survival factor (BAFF) boosts B-cell "
-                          "production when B cells are scarce.", "factor", ge=0, le=10)
-    baff_days: float = _f(60.0, "Time the B-cell survival factor takes to settle.", "days", ge=1,
-                          le=1000)
+    aggression_factor: float = _f(
+        0.6,
+        "Aggression of cells made after a course, relative to "
+        "the cells they replace (compounds per course).",
+        "factor",
+        ge=0,
+        le=2,
+    )
+    autoreactive_factor: float = _f(
+        0.6,
+        "Autoreactive share of cells made after a course, "
+        "relative to before (compounds per course).",
+        "factor",
+        ge=0,
+        le=2,
+    )
+    treg_boost: float = _f(
+        1.8, "Treg production after a course, relative to before.", "factor", ge=0, le=10
+    )
+    baff_gain: float = _f(
+        1.6,
+        "How strongly the B-cell survival factor (BAFF) boosts B-cell "
+        "production when B cells are scarce.",
+        "factor",
+        ge=0,
+        le=10,
+    )
+    baff_days: float = _f(
+        60.0, "Time the B-cell survival factor takes to settle.", "days", ge=1, le=1000
+    )
 
 
 class DosingCourse(Section):
     """One course of alemtuzumab: daily infusions on consecutive days."""
 
-    start_day: int = _f(60, "Day of the first infusion (day 0 is the start of the run).", "day",
-                        ge=0, le=7305)
+    start_day: int = _f(
+        60, "Day of the first infusion (day 0 is the start of the run).", "day", ge=0, le=7305
+    )
     days: int = _f(5, "Number of consecutive infusion days.", "days", ge=1, le=30)
     dose_mg: float = _f(12.0, "Dose given on each infusion day.", "mg per day", gt=0, le=100)
+
+
+class Retreatment(Section):
+    """Extra courses given when disease returns, as clinicians do after the first two."""
+
+    enabled: bool = Field(
+        False,
+        description="Give another course after a relapse that comes "
+        "long enough after the last course.",
+    )
+    min_gap_days: int = _f(
+        365, "Least time from the start of the last course to the relapse.", "days", ge=30, le=7305
+    )
+    delay_days: int = _f(30, "Time from the relapse to the first infusion.", "days", ge=1, le=365)
+    days: int = _f(3, "Infusion days of each extra course.", "days", ge=1, le=30)
+    dose_mg: float = _f(12.0, "Dose on each infusion day.", "mg per day", gt=0, le=100)
+    max_courses: int = _f(1, "Most extra courses to give.", "courses", ge=0, le=10)
 
 
 def _standard_courses() -> list[DosingCourse]:
@@ -245,11 +375,12 @@ class Dosing(Section):
         description="Courses in day order; none for an untreated patient.",
         max_length=50,
     )
+    retreatment: Retreatment = Field(default_factory=Retreatment)
 
     @model_validator(mode="after")
     def _no_overlap(self) -> Dosing:
         ordered = sorted(self.courses, key=lambda c: c.start_day)
-        for a, b in zip(ordered, ordered[1:], strict=False):
+        for a, b in itertools.pairwise(ordered):
             if b.start_day < a.start_day + a.days:
                 raise ValueError(
                     f"courses overlap: the course starting on day {a.start_day} lasts {a.days} "
@@ -299,6 +430,7 @@ class Scenario(Section):
         """The same virtual patient with every course removed."""
         data = self.to_dict()
         data["dosing"]["courses"] = []
+        data["dosing"]["retreatment"]["enabled"] = False
         data["name"] = f"{self.name} (untreated)"
         return Scenario.model_validate(data)
 
@@ -386,7 +518,7 @@ def _problems(err: ValidationError) -> list[str]:
 def validate_data(data: Any, source: str) -> Scenario:
     """Validate an already-parsed dict; raise ScenarioError listing every problem."""
     if not isinstance(data, dict) or not data:
-        raise ScenarioError(source, ["the scenario is empty: give at least name = \"...\""])
+        raise ScenarioError(source, ['the scenario is empty: give at least name = "..."'])
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
@@ -403,17 +535,25 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
 def load_bytes(raw: bytes, source: str) -> Scenario:
     """Validate the bytes of a scenario file (used for uploads as well as files)."""
     if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(source, [f"the file is {len(raw):,} bytes; scenario files are "
-                                     f"limited to {MAX_FILE_BYTES:,} bytes"])
+        raise ScenarioError(
+            source,
+            [
+                f"the file is {len(raw):,} bytes; scenario files are "
+                f"limited to {MAX_FILE_BYTES:,} bytes"
+            ],
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise ScenarioError(
-            source, [f"not UTF-8 text (byte {err.start} is 0x{raw[err.start]:02x}); save the "
-                     "file as UTF-8"]
+            source,
+            [
+                f"not UTF-8 text (byte {err.start} is 0x{raw[err.start]:02x}); save the "
+                "file as UTF-8"
+            ],
         ) from None
     if not text.strip():
-        raise ScenarioError(source, ["the file is empty: give at least name = \"...\""])
+        raise ScenarioError(source, ['the file is empty: give at least name = "..."'])
     return validate_data(parse_toml(text, source), source)
 
 
@@ -426,8 +566,13 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(str(p), ["this is a folder, not a scenario file (*.toml)"])
     try:
         if p.stat().st_size > MAX_FILE_BYTES:
-            raise ScenarioError(str(p), [f"the file is {p.stat().st_size:,} bytes; scenario "
-                                         f"files are limited to {MAX_FILE_BYTES:,} bytes"])
+            raise ScenarioError(
+                str(p),
+                [
+                    f"the file is {p.stat().st_size:,} bytes; scenario "
+                    f"files are limited to {MAX_FILE_BYTES:,} bytes"
+                ],
+            )
         raw = p.read_bytes()
     except OSError as err:
         raise ScenarioError(str(p), [f"cannot be read: {err.strerror}"]) from None
