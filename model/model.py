@@ -417,6 +417,7 @@ class MSModel(Model):
         f = self.grid.inflammation.data
         neighbours = ndimage.uniform_filter(f, size=3, mode="nearest")
         f[:] = ((1 - d.diffusion) * f + d.diffusion * neighbours) * (1 - d.inflammation_decay)
+        np.maximum(f, 0.0, out=f)  # the filter's running sums can leave -1e-19 behind
 
     def remyelination(self) -> None:
         """Repair towards what the scar allows; inflammation holds repair back."""

@@ -25,11 +25,9 @@ def _rows(model: type[BaseModel], prefix: str, defaults: dict) -> list[str]:
             hi = getattr(m, "le", None) if getattr(m, "le", None) is not None else hi
         unit = (field.json_schema_extra or {}).get("unit", "") if field.json_schema_extra else ""
         default = defaults.get(name)
-        shown = (
-            json.dumps(default)
-            if not isinstance(default, str)
-            else json.dumps(default[:40] + ("…" if len(default) > 40 else ""))
-        )
+        if isinstance(default, str) and len(default) > 40:
+            default = default[:40] + "…"
+        shown = json.dumps(default, ensure_ascii=False)
         rng = f"{lo} – {hi}" if lo is not None and hi is not None else ""
         typ = getattr(ann, "__name__", str(ann)).replace("list", "list of courses")
         rows.append(f"| `{key}` | {typ} | {shown} | {unit} | {rng} | {field.description or ''} |")
@@ -39,9 +37,9 @@ def _rows(model: type[BaseModel], prefix: str, defaults: dict) -> list[str]:
     return out
 
 
-def _section(key: str, model: type[BaseModel], defaults: dict) -> list[str]:
+def _section(key: str, model: type[BaseModel], defaults: dict, title: str = "") -> list[str]:
     head = [
-        f"\n### `[{key}]`\n",
+        f"\n### `{title or f'[{key}]'}`\n",
         (model.__doc__ or "").strip() + "\n",
         "| key | type | default | unit | allowed | description |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -68,9 +66,10 @@ def reference_markdown() -> str:
     ]
     lines += _rows(Scenario, "", defaults)
     lines += _section(
-        "dosing.courses (each entry of [[dosing.courses]])",
+        "dosing.courses[]",
         DosingCourse,
         DosingCourse().model_dump(),
+        title="[[dosing.courses]] (each course)",
     )
     return "\n".join(lines) + "\n"
 

@@ -413,8 +413,6 @@ class Scenario(Section):
                     f"{self.run.baseline_days}-day baseline (run.baseline_days); start it on day "
                     f"{self.run.baseline_days} or later"
                 )
-        if self.run.baseline_days > self.run.days:
-            raise ValueError("run.baseline_days is longer than run.days")
         return self
 
     def to_dict(self) -> dict[str, Any]:

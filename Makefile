@@ -1,0 +1,59 @@
+# msim developer tasks. Every target creates .venv first when it is missing or stale.
+#   make run    serve the app on http://127.0.0.1:8765 (PORT=... to change)
+#   make test   whole test suite, browser tests included (PYTEST_ARGS=... to pass options)
+#   make bench  benchmarks (bench/run.py)
+#   make lint   ruff check + ruff format --check
+#   make assets fill Solara's offline CDN cache (also done by venv creation)
+# PYTHON=/path/to/python3.12 picks the interpreter used to create .venv.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PORT   ?= 8765
+PYTEST_ARGS ?=
+LINT_PATHS := $(wildcard model tests app.py bench tools)
+
+# Solara serves its JavaScript/CSS from this directory (filled by tools/solara_assets.py).
+SOLARA_ASSETS_PROXY_CACHE_DIR ?= $(abspath $(VENV))/share/solara/cdn
+export SOLARA_ASSETS_PROXY_CACHE_DIR
+export SOLARA_TELEMETRY_MIXPANEL_ENABLE := False
+
+.PHONY: help venv run test bench lint assets
+
+help:
+	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
+
+venv: $(STAMP)
+
+# (Re)create .venv when it is missing or its Python is older than 3.12, then install the project.
+$(STAMP): pyproject.toml tools/solara_assets.py tools/find_python.sh
+	@if ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		py=$$(tools/find_python.sh); \
+		echo "creating $(VENV) with $$py"; \
+		rm -rf $(VENV); \
+		"$$py" -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[dev]'
+	$(PY) tools/solara_assets.py
+	@touch $@
+
+assets: $(STAMP)
+	@$(PY) tools/solara_assets.py
+
+run: assets
+	$(VENV)/bin/solara run app.py --host 127.0.0.1 --port $(PORT) --no-open --production
+
+test: assets
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@test -f bench/run.py || { echo "error: bench/run.py does not exist yet" >&2; exit 1; }
+	$(PY) bench/run.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)

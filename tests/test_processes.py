@@ -1,0 +1,151 @@
+"""Each biological process on its own, on a small patient."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.agents import BLOOD, Kind
+from model.model import MSModel
+from model.scenario import Scenario
+from tests.conftest import small_scenario
+
+
+def run_until(model: MSModel, day: int) -> None:
+    while model.day < day:
+        model.step()
+
+
+def blood(model: MSModel) -> np.ndarray:
+    return model.counts()
+
+
+def test_depletion_is_deep_for_t_and_b_cells_and_spares_nk():
+    model = MSModel(small_scenario(), seed=2)
+    run_until(model, 20)
+    before = blood(model)
+    run_until(model, 32)
+    after = blood(model)
+    ratio = after / before
+    assert ratio[Kind.CD4] < 0.15 and ratio[Kind.CD8] < 0.15 and ratio[Kind.B_CELL] < 0.3
+    assert ratio[Kind.NK] > 0.35, "NK cells carry little CD52 and must be largely spared"
+
+
+def test_progenitors_are_never_depleted_and_cells_come_back():
+    """Production does not depend on the drug: new cells appear during the course itself."""
+    model = MSModel(small_scenario(), seed=3)
+    run_until(model, 20)
+    born_before = model.lymphocytes.age[model.lymphocytes.rows()].min()
+    run_until(model, 26)
+    t = model.lymphocytes
+    young = t.rows()[t.age[t.rows()] <= 5]
+    assert young.size > 0, "progenitors kept producing cells during the course"
+    assert born_before >= 0
+    run_until(model, 200)
+    assert blood(model)[Kind.B_CELL] > 0.5 * small_scenario().cells.b_cells.baseline
+
+
+def test_antibody_clears_after_the_course():
+    model = MSModel(small_scenario(), seed=4)
+    levels = []
+    for _ in range(90):
+        model.step()
+        levels.append(model.observation["antibody"])
+    peak_day = int(np.argmax(levels))
+    assert 20 <= peak_day <= 25
+    assert levels[peak_day + 40] < 0.05 * levels[peak_day]
+    assert levels[-1] == 0
+
+
+def test_repopulated_cells_are_less_aggressive():
+    model = MSModel(small_scenario(), seed=5)
+    run_until(model, 180)
+    t = model.lymphocytes
+    rows = t.rows()
+    cd4 = rows[t.kind[rows] == Kind.CD4]
+    old, new = cd4[t.generation[cd4] == 0], cd4[t.generation[cd4] > 0]
+    assert new.size > 20
+    assert t.aggression[new].mean() < 0.8 * t.aggression[old].mean()
+    assert model.lymphocytes.agents[int(new[0])].origin == "repopulated"
+
+
+def test_treg_share_rises_after_depletion():
+    model = MSModel(small_scenario(), seed=6)
+    run_until(model, 20)
+    share_before = model.observation["treg_share"]
+    run_until(model, 120)
+    assert model.observation["treg_share"] > 1.3 * share_before
+
+
+def test_treg_suppression_reduces_attack():
+    """The same activated attackers strip less myelin with Tregs beside them."""
+    losses = []
+    for tregs in (0, 3):
+        model = MSModel(small_scenario(**{"dosing.courses": []}), seed=7)
+        t = model.lymphocytes
+        rows = t.rows()
+        attackers = rows[t.kind[rows] == Kind.CD4][:5]
+        helpers = rows[t.kind[rows] == Kind.TREG][:tregs]
+        t.autoreactive[attackers] = True
+        t.activated[attackers] = 10
+        t.aggression[attackers] = 1.0
+        model._move(t, attackers, np.full(5, 10, np.int16), np.full(5, 10, np.int16))
+        if tregs:
+            model._move(t, helpers, np.full(tregs, 10, np.int16), np.full(tregs, 11, np.int16))
+        losses.append(model.attack().sum())
+    assert losses[1] < 0.5 * losses[0]
+
+
+def test_relapses_start_and_end_and_lesions_outnumber_them():
+    sc = small_scenario(**{"dosing.courses": [], "run.days": 1500, "disease.flare_rate": 4.0})
+    model = MSModel(sc, seed=8)
+    run_until(model, sc.run.days)
+    kinds = [e.kind for e in model.events]
+    assert kinds.count("relapse_start") >= 2
+    assert kinds.count("relapse_end") >= kinds.count("relapse_start") - 1
+    assert all(r["end"] > r["start"] for r in model.relapses)
+
+
+def test_lesions_far_outnumber_relapses_in_the_standard_patient():
+    sc = Scenario().untreated()
+    counts = {"relapse_start": 0, "new_lesion": 0}
+    for seed in (1, 2):
+        model = MSModel(sc, seed=seed)
+        run_until(model, sc.run.days)
+        for e in model.events:
+            counts[e.kind] = counts.get(e.kind, 0) + 1
+    assert counts["relapse_start"] >= 1
+    assert counts["new_lesion"] > 5 * counts["relapse_start"]
+
+
+def test_tissue_cells_sit_on_their_grid_cell():
+    model = MSModel(small_scenario(), seed=9)
+    run_until(model, 40)
+    t = model.lymphocytes
+    for r in t.rows():
+        agent = t.agents[r]
+        if t.x[r] == BLOOD:
+            assert agent.cell is None
+        else:
+            assert agent.cell.coordinate == (int(t.x[r]), int(t.y[r]))
+            assert agent in agent.cell.agents
+
+
+def test_retreatment_rule_gives_a_course_after_a_late_relapse():
+    sc = small_scenario(
+        **{
+            "run.days": 1400,
+            "disease.flare_rate": 6.0,
+            "repopulation.aggression_factor": 1.0,
+            "repopulation.autoreactive_factor": 1.0,
+            "dosing.retreatment.enabled": True,
+            "dosing.retreatment.min_gap_days": 365,
+        }
+    )
+    model = MSModel(sc, seed=10)
+    run_until(model, sc.run.days)
+    course_days = sorted(
+        {e.day for e in model.events if e.kind == "dose" and "course 2" in e.detail}
+    )
+    assert course_days, "a relapse more than a year after the course should bring course 2"
+    late = [r["start"] for r in model.relapses if r["start"] >= 20 + 365]
+    assert course_days[0] == late[0] + 30
