@@ -87,4 +87,5 @@ def summarise(
             _none_if_nan(float(np.median(durations))) if durations else None
         )
         summary["relapses_with_lasting_damage"] = sum(r["residual"] for r in model.relapses)
+        summary["relapse_durations"] = durations
     return summary

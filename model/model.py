@@ -115,8 +115,10 @@ class MSModel(Model):
         self.last_onset = -RELAPSE_GAP
         self.relapse_snapshot: np.ndarray | None = None
         self.relapses: list[dict] = []
+        self.thyroid_day: int | None = None
         self.lesion_mask = np.zeros((g.width, g.height), dtype=bool)
         self.flare_today = False
+        self.progenitor_output = 0
 
         for kind in Kind:
             n = int(self.base[kind])
@@ -227,6 +229,7 @@ class MSModel(Model):
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         self.flare_today = False
+        self.progenitor_output = 0
         self.antibody_binding()
         self.blood_turnover()
         self.activation()
@@ -308,16 +311,28 @@ class MSModel(Model):
         t_cells = n[Kind.CD4] + n[Kind.CD8] + n[Kind.TREG]
         t_base = self.base[Kind.CD4] + self.base[Kind.CD8] + self.base[Kind.TREG]
         lymphopenia = max(0.0, 1.0 - t_cells / max(t_base, 1))
+        self._thyroid(n[b] / max(self.base[b], 1), lymphopenia)
         rate = self.base * self.death_p
         rate[b] *= self.baff**rep.baff_gain
         rate[Kind.TREG] *= 1 + (rep.treg_boost - 1) * lymphopenia
         made = rng.poisson(rate)
+        self.progenitor_output = int(made.sum())
         room = np.clip(1 - n / np.maximum(self.base, 1), 0, 1)
         divisions = rng.binomial(n.astype(np.int64), self.homeo * room)
         for kind in Kind:
             self._make_cells(kind, int(made[kind]), generation=self.courses_started)
             if divisions[kind]:
                 self._divide(kind, int(divisions[kind]))
+
+    def _thyroid(self, b_ratio: float, lymphopenia: float) -> None:
+        """Secondary autoimmunity: B cells above baseline while T cells are low. A drug effect,
+        so it draws from the dosing stream."""
+        if self.thyroid_day is not None:
+            return
+        risk = self.params.repopulation.thyroid_risk * max(0.0, b_ratio - 1) * lymphopenia
+        if self.dose_rng.random() < risk:
+            self.thyroid_day = self.day
+            self.events.append(Event(self.day, "thyroid_autoimmunity", "thyroid autoimmunity"))
 
     def _divide(self, kind: Kind, n: int) -> None:
         t = self.lymphocytes
@@ -511,5 +526,6 @@ class MSModel(Model):
             "treg_share": float(blood[Kind.TREG] / cd4_lineage) if cd4_lineage else 0.0,
             "infection_risk": float(max(0.0, 1 - blood.sum() / total_base)) if total_base else 0.0,
             "baff": self.baff,
+            "progenitor_output": float(self.progenitor_output),
         }
         return self.observation

@@ -37,6 +37,7 @@ TIMESERIES_COLUMNS = (
     "treg_share",
     "infection_risk",
     "baff",
+    "progenitor_output",
 )
 EVENT_COLUMNS = ("day", "kind", "detail")
 
@@ -70,6 +71,7 @@ class Recorder:
             "antibody",
             "active_lesions",
             "relapse_active",
+            "progenitor_output",
         ):
             df[c] = df[c].astype(np.int64)
         return df

@@ -334,6 +334,14 @@ class Repopulation(Section):
     baff_days: float = _f(
         60.0, "Time the B-cell survival factor takes to settle.", "days", ge=1, le=1000
     )
+    thyroid_risk: float = _f(
+        0.004,
+        "Daily chance of thyroid autoimmunity per unit of B-cell excess over baseline while T "
+        "cells are depleted (B cells unchecked by T-cell regulation).",
+        "per day",
+        ge=0,
+        le=1,
+    )
 
 
 class DosingCourse(Section):
