@@ -37,7 +37,6 @@ from model.scenario import DosingCourse, Scenario
 STEPS = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)], dtype=np.int64)
 RELAPSE_WINDOW = 7  # days of new myelin loss summed for the relapse threshold
 RELAPSE_GAP = 30  # clinical definition: a new relapse starts >= 30 days after the last onset
-RESIDUAL_LOSS = 0.2  # integrity lost during a relapse that marks a site as its footprint
 
 
 @dataclass
@@ -113,7 +112,7 @@ class MSModel(Model):
         self.loss_window = np.zeros(RELAPSE_WINDOW)
         self.relapse_start: int | None = None
         self.last_onset = -RELAPSE_GAP
-        self.relapse_snapshot: np.ndarray | None = None
+        self.scar_at_onset = 0.0
         self.relapses: list[dict] = []
         self.thyroid_day: int | None = None
         self.lesion_mask = np.zeros((g.width, g.height), dtype=bool)
@@ -304,10 +303,10 @@ class MSModel(Model):
 
         n = self.counts(blood_only=False)
         b = Kind.B_CELL
-        # BAFF is made at a steady rate and consumed by B cells: it builds up while they are
-        # scarce and keeps boosting B-cell output after they return, hence the overshoot.
-        self.baff += (1.0 - self.baff * n[b] / max(self.base[b], 1)) / rep.baff_days
-        self.baff = min(max(self.baff, 0.0), 6.0)
+        # BAFF builds up while B cells are below their set point and is used up while they are
+        # above it, so it keeps boosting B-cell output after they return: the overshoot.
+        self.baff += (1.0 - n[b] / max(self.base[b], 1)) / rep.baff_days
+        self.baff = min(max(self.baff, 0.2), 6.0)
         t_cells = n[Kind.CD4] + n[Kind.CD8] + n[Kind.TREG]
         t_base = self.base[Kind.CD4] + self.base[Kind.CD8] + self.base[Kind.TREG]
         lymphopenia = max(0.0, 1.0 - t_cells / max(t_base, 1))
@@ -462,7 +461,7 @@ class MSModel(Model):
             if recent >= d.relapse_onset and self.day - self.last_onset >= RELAPSE_GAP:
                 self.relapse_start = self.last_onset = self.day
                 self._consider_retreatment()
-                self.relapse_snapshot = self.grid.integrity.data.copy()
+                self.scar_at_onset = float(self.grid.scar.data.sum())
                 self.events.append(
                     Event(
                         self.day,
@@ -471,8 +470,9 @@ class MSModel(Model):
                     )
                 )
         elif mean_infl < d.relapse_remission:
-            footprint = (self.relapse_snapshot - self.grid.integrity.data) > RESIDUAL_LOSS
-            lasting = bool((self.grid.scar.data[footprint] > 1 - d.lesion_threshold).any())
+            # lasting damage: the myelin this relapse destroyed for good, per 1,000 sites
+            scarred = (self.grid.scar.data.sum() - self.scar_at_onset) * 1000 / loss.size
+            lasting = bool(scarred >= d.residual_threshold)
             duration = self.day - self.relapse_start
             self.relapses.append(
                 {
@@ -480,6 +480,7 @@ class MSModel(Model):
                     "end": self.day,
                     "duration": duration,
                     "residual": lasting,
+                    "lasting_loss": round(scarred, 3),
                 }
             )
             self.events.append(
@@ -490,7 +491,6 @@ class MSModel(Model):
                 )
             )
             self.relapse_start = None
-            self.relapse_snapshot = None
 
     # ------------------------------------------------------------------ observation
     def observe(self) -> dict[str, float]:

@@ -161,7 +161,7 @@ class Cells(Section):
     )
     cd8: CellKind = _kind(
         baseline=280,
-        lifespan_days=500,
+        lifespan_days=560,
         cd52=1.0,
         kill_efficiency=0.95,
         homeostatic_rate=0.002,
@@ -170,19 +170,19 @@ class Cells(Section):
     )
     b_cells: CellKind = _kind(
         baseline=240,
-        lifespan_days=110,
+        lifespan_days=160,
         cd52=0.9,
         kill_efficiency=0.95,
         homeostatic_rate=0.0,
-        autoreactive_fraction=0.05,
-        aggression=0.4,
+        autoreactive_fraction=0.08,
+        aggression=0.8,
     )
     treg: CellKind = _kind(
         baseline=60,
-        lifespan_days=250,
+        lifespan_days=600,
         cd52=1.0,
         kill_efficiency=0.9,
-        homeostatic_rate=0.012,
+        homeostatic_rate=0.003,
         autoreactive_fraction=0.0,
         aggression=0.0,
     )
@@ -208,7 +208,7 @@ class Disease(Section):
         le=1,
     )
     flare_rate: float = _f(
-        1.3,
+        0.9,
         "Mean number of activation waves (e.g. after an infection) a year; they arrive at random.",
         "per year",
         ge=0,
@@ -275,8 +275,16 @@ class Disease(Section):
         0.05, "Inflammation above which a lesion site is active.", "inflammation", ge=0, le=100
     )
     relapse_onset: float = _f(
-        3.5,
+        2.0,
         "New myelin loss over 7 days (per 1,000 sites) that starts a relapse.",
+        "integrity per 1,000 sites",
+        gt=0,
+        le=1000,
+    )
+    residual_threshold: float = _f(
+        1.5,
+        "Myelin lost for good during a relapse (per 1,000 sites) that counts as incomplete "
+        "recovery.",
         "integrity per 1,000 sites",
         gt=0,
         le=1000,
@@ -305,7 +313,7 @@ class Repopulation(Section):
     """How cells made after a course differ: the immune "reset"."""
 
     aggression_factor: float = _f(
-        0.6,
+        0.75,
         "Aggression of cells made after a course, relative to "
         "the cells they replace (compounds per course).",
         "factor",
@@ -313,7 +321,7 @@ class Repopulation(Section):
         le=2,
     )
     autoreactive_factor: float = _f(
-        0.6,
+        0.75,
         "Autoreactive share of cells made after a course, "
         "relative to before (compounds per course).",
         "factor",
@@ -321,10 +329,10 @@ class Repopulation(Section):
         le=2,
     )
     treg_boost: float = _f(
-        1.8, "Treg production after a course, relative to before.", "factor", ge=0, le=10
+        1.4, "Treg production after a course, relative to before.", "factor", ge=0, le=10
     )
     baff_gain: float = _f(
-        1.6,
+        1.25,
         "How strongly the B-cell survival factor (BAFF) boosts B-cell "
         "production when B cells are scarce.",
         "factor",
@@ -332,10 +340,10 @@ class Repopulation(Section):
         le=10,
     )
     baff_days: float = _f(
-        60.0, "Time the B-cell survival factor takes to settle.", "days", ge=1, le=1000
+        120.0, "Time the B-cell survival factor takes to settle.", "days", ge=1, le=1000
     )
     thyroid_risk: float = _f(
-        0.004,
+        0.0045,
         "Daily chance of thyroid autoimmunity per unit of B-cell excess over baseline while T "
         "cells are depleted (B cells unchecked by T-cell regulation).",
         "per day",

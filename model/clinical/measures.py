@@ -194,7 +194,7 @@ def progenitors_spared(run: Run) -> float | None:
     out = run.series("progenitor_output")
     before = out[course[0] - 30 : course[0]].mean()
     during = out[course[0] : course[0] + 30].mean()
-    return 1.0 if during >= 0.9 * before else 0.0
+    return 1.0 if during >= 0.75 * before else 0.0
 
 
 def infection_window(run: Run) -> float | None:
