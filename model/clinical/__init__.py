@@ -1,0 +1,1 @@
+"""The clinical check: measure a virtual cohort against the published alemtuzumab figures."""

@@ -1,0 +1,62 @@
+"""Per-patient curves for the validation figures, gathered one patient at a time.
+
+Only small arrays are kept per patient (monthly samples, a few weeks of antibody), so a large
+cohort's report does not need its daily tables in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from model.clinical.measures import MONTH, Patient, Run, first_course
+
+KINDS_SHOWN = ("cd4", "cd8", "b_cells", "nk")
+ANTIBODY_DAYS = 60
+
+
+def monthly(run: Run, column: str, months: int, relative: bool = True) -> np.ndarray:
+    """``column`` at each month after the first infusion (NaN past the end of the run)."""
+    course = first_course(run)
+    origin = course[0] if course else run.start
+    s = run.series(column)
+    base = run.baseline(column) if relative else 1.0
+    out = np.full(months + 1, np.nan)
+    for m in range(months + 1):
+        day = origin + round(m * MONTH)
+        if day < len(s) and base > 0:
+            out[m] = s[day] / base
+    return out
+
+
+def first_relapse(run: Run) -> tuple[float, bool]:
+    """Days from the start of follow-up to the first relapse, and whether one happened."""
+    onsets = run.relapse_onsets(run.start, len(run.timeseries))
+    if onsets.size:
+        return float(onsets[0] - run.start), True
+    return float(len(run.timeseries) - run.start), False
+
+
+@dataclass
+class Curves:
+    months: int
+    kinds: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    treg_share: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    arr_by_year: dict[str, list[list[float]]] = field(default_factory=dict)
+    first_relapse: dict[str, list[tuple[float, bool]]] = field(default_factory=dict)
+    antibody: list[list[np.ndarray]] = field(default_factory=list)
+
+    def add(self, patient: Patient) -> None:
+        for k in KINDS_SHOWN:
+            self.kinds.setdefault(k, []).append(monthly(patient.treated, k, self.months))
+        for arm, run in (("treated", patient.treated), ("untreated", patient.untreated)):
+            self.treg_share.setdefault(arm, []).append(
+                monthly(run, "treg_share", self.months, relative=False)
+            )
+            self.arr_by_year.setdefault(arm, []).append(list(run.summary["arr_by_year"]))
+            self.first_relapse.setdefault(arm, []).append(first_relapse(run))
+        ab = patient.treated.series("antibody")
+        self.antibody.append(
+            [ab[a : a + ANTIBODY_DAYS] for a, _ in patient.treated.courses() if a < len(ab)]
+        )

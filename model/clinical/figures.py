@@ -1,0 +1,190 @@
+"""Validation figures: the model's cohort curves with the published points laid over them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.figure import Figure
+
+from model.batch.figures import PALETTE, STYLE, save
+from model.batch.stats import kaplan_meier, mean_ci
+from model.clinical.curves import ANTIBODY_DAYS, KINDS_SHOWN, Curves
+from model.metrics import MONTH
+
+ARM_COLOUR = {"treated": PALETTE[0], "untreated": PALETTE[1]}
+LABELS = {"cd4": "CD4 T cells", "cd8": "CD8 T cells", "b_cells": "B cells", "nk": "NK cells"}
+# (month, % of baseline, label): published reconstitution figures (see clinical-targets.toml)
+PUBLISHED = {
+    "cd4": [
+        (1, 5, "month 1: ~40 cells/uL from ~800 (label)"),
+        (35, 50, "median 35 months to LLN (Hill-Cawthorne 2012)"),
+    ],
+    "cd8": [
+        (10, 50, "mean reconstitution 10 months (2013)"),
+        (20, 50, "median 20 months to LLN (Hill-Cawthorne 2012)"),
+    ],
+    "b_cells": [
+        (3, 100, "baseline by month 3 (Thompson 2010)"),
+        (12, 165, "165% at month 12 (Thompson 2010)"),
+    ],
+    "nk": [],
+}
+
+
+def _band(series: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    arr = np.vstack(series) * 100
+    with np.errstate(all="ignore"):
+        return (
+            np.nanmedian(arr, axis=0),
+            np.nanpercentile(arr, 5, axis=0),
+            np.nanpercentile(arr, 95, axis=0),
+        )
+
+
+def lymphocytes(path: Path, curves: Curves, course_months: list[float]) -> Path:
+    fig = Figure(figsize=(12, 8))
+    axes = fig.subplots(2, 2, sharex=True)
+    months = np.arange(curves.months + 1)
+    for ax, kind in zip(axes.flat, KINDS_SHOWN, strict=True):
+        med, lo, hi = _band(curves.kinds[kind])
+        ax.fill_between(months, lo, hi, color=PALETTE[0], alpha=0.2, label="model: 90% of patients")
+        ax.plot(months, med, color=PALETTE[0], lw=2.5, label="model: median")
+        for m in course_months:
+            ax.axvline(m, color="0.4", lw=1, ls=":")
+        ax.axhline(100, color="0.5", lw=0.8, ls="--")
+        for i, (m, pct, text) in enumerate(PUBLISHED[kind]):
+            ax.plot(
+                m,
+                pct,
+                marker="D",
+                ms=9,
+                color=PALETTE[1],
+                ls="none",
+                label="published" if i == 0 else None,
+            )
+            ax.annotate(
+                text,
+                (m, pct),
+                xytext=(6, 8 if i % 2 == 0 else -14),
+                textcoords="offset points",
+                fontsize=9,
+                color=PALETTE[1],
+            )
+        if kind == "nk":
+            ax.axhline(35, color=PALETTE[1], lw=1.5, ls="--", label="lowest accepted (35%)")
+        ax.set_title(LABELS[kind])
+        ax.set_ylabel("% of baseline")
+        ax.set_ylim(0, max(200, float(np.nanmax(hi)) * 1.05))
+        ax.legend(fontsize=9, loc="lower right")
+    for ax in axes[1]:
+        ax.set_xlabel("months after the first infusion (dotted: courses)")
+    fig.suptitle("Blood lymphocytes after alemtuzumab: model cohort vs published figures")
+    return save(fig, path)
+
+
+def arr_by_year(path: Path, curves: Curves) -> Path:
+    fig = Figure(figsize=(10, 5))
+    ax = fig.add_subplot()
+    years = min(len(v) for arm in curves.arr_by_year.values() for v in arm)
+    width = 0.38
+    for i, arm in enumerate(("untreated", "treated")):
+        rows = np.array([v[:years] for v in curves.arr_by_year[arm]], dtype=float)
+        est = [mean_ci(rows[:, y]) for y in range(years)]
+        x = np.arange(years) + (i - 0.5) * width
+        val = np.array([e.value for e in est])
+        err = np.array([[e.value - e.low, e.high - e.value] for e in est]).T
+        ax.bar(x, val, width, color=ARM_COLOUR[arm], label=arm, yerr=err, capsize=4)
+    ax.axhspan(0.4, 1.0, color=PALETTE[1], alpha=0.08, label="published untreated ARR 0.4-1.0")
+    ax.axhspan(0.1, 0.35, color=PALETTE[0], alpha=0.08, label="published treated ARR 0.1-0.35")
+    ax.set_xticks(np.arange(years), [f"year {y + 1}" for y in range(years)])
+    ax.set_ylabel("relapses per patient-year (mean, 95% CI)")
+    ax.set_title("Annualised relapse rate by year: two courses vs untreated")
+    ax.legend(fontsize=9)
+    return save(fig, path)
+
+
+def relapse_free(path: Path, curves: Curves) -> Path:
+    fig = Figure(figsize=(9, 5))
+    ax = fig.add_subplot()
+    end = 0.0
+    for arm in ("untreated", "treated"):
+        times = np.array([t for t, _ in curves.first_relapse[arm]])
+        seen = np.array([e for _, e in curves.first_relapse[arm]])
+        days, surv = kaplan_meier(times, seen)
+        end = max(end, float(times.max()) / MONTH)
+        ax.step(
+            np.append(days / MONTH, times.max() / MONTH),
+            np.append(surv, surv[-1]) * 100,
+            where="post",
+            lw=2.5,
+            color=ARM_COLOUR[arm],
+            label=f"{arm} ({times.size} patients)",
+        )
+    ax.set_xlim(0, end)
+    ax.set_ylim(0, 102)
+    ax.set_xlabel("months of follow-up")
+    ax.set_ylabel("% still relapse-free")
+    ax.set_title("Relapse-free patients (Kaplan-Meier)")
+    ax.legend()
+    return save(fig, path)
+
+
+def antibody(path: Path, curves: Curves) -> Path:
+    fig = Figure(figsize=(9, 5))
+    ax = fig.add_subplot()
+    n_courses = max(len(c) for c in curves.antibody)
+    for i in range(n_courses):
+        series = [c[i] for c in curves.antibody if len(c) > i and len(c[i]) == ANTIBODY_DAYS]
+        if not series:
+            continue
+        arr = np.vstack(series)
+        peak = np.median(arr.max(axis=1))
+        ax.plot(
+            np.arange(ANTIBODY_DAYS),
+            np.median(arr, axis=0) / peak * 100,
+            lw=2.5,
+            color=PALETTE[i % len(PALETTE)],
+            label=f"course {i + 1} (median of {len(series)})",
+        )
+    ax.axhline(5, color="0.4", ls="--", lw=1, label="5% of peak")
+    ax.axvline(
+        30, color=PALETTE[1], ls=":", lw=1.5, label="day 30: mostly unquantifiable (Li 2018)"
+    )
+    ax.set_xlabel("days after the first infusion of the course")
+    ax.set_ylabel("circulating antibody, % of the course's peak")
+    ax.set_title("Antibody level after each course")
+    ax.legend(fontsize=9)
+    return save(fig, path)
+
+
+def treg_share(path: Path, curves: Curves, course_months: list[float]) -> Path:
+    fig = Figure(figsize=(9, 5))
+    ax = fig.add_subplot()
+    months = np.arange(curves.months + 1)
+    for arm in ("untreated", "treated"):
+        med, lo, hi = _band(curves.treg_share[arm])
+        ax.fill_between(months, lo, hi, color=ARM_COLOUR[arm], alpha=0.15)
+        ax.plot(months, med, color=ARM_COLOUR[arm], lw=2.5, label=f"{arm}: median, 90% band")
+    for m in course_months:
+        ax.axvline(m, color="0.4", lw=1, ls=":")
+    ax.set_xlabel("months after the first infusion (dotted: courses)")
+    ax.set_ylabel("Tregs as % of CD4 cells")
+    ax.set_title("Treg share of CD4 cells: up after treatment (Zhang 2013)")
+    ax.legend()
+    return save(fig, path)
+
+
+def draw_all(plots: Path, curves: Curves, course_months: list[float]) -> list[tuple[str, Path]]:
+    with mpl.rc_context(STYLE):
+        return [
+            (
+                "Lymphocytes as % of baseline, with published recovery points",
+                lymphocytes(plots / "lymphocytes.png", curves, course_months),
+            ),
+            ("Annualised relapse rate per year", arr_by_year(plots / "arr_by_year.png", curves)),
+            ("Relapse-free curves", relapse_free(plots / "relapse_free.png", curves)),
+            ("Antibody after each course", antibody(plots / "antibody.png", curves)),
+            ("Treg share over time", treg_share(plots / "treg_share.png", curves, course_months)),
+        ]

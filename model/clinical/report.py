@@ -1,0 +1,120 @@
+"""The validation report: results.json, report.md and report.html, written atomically."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from model.clinical.evaluate import Result
+from model.outputs import atomic_replace_file
+
+
+def fmt(x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def interval(r: Result) -> str:
+    return f"{fmt(r.low)} – {fmt(r.high)}" if r.low is not None else "–"
+
+
+def rows(results: list[Result]) -> list[list[str]]:
+    return [
+        [
+            r.name,
+            r.measured_as,
+            f"{fmt(r.value)} {r.unit}".strip(),
+            interval(r),
+            f"{fmt(r.accepted[0])} – {fmt(r.accepted[1])}",
+            "PASS" if r.passed else "FAIL",
+        ]
+        for r in results
+    ]
+
+
+HEADER = ["target", "measured as", "model", "95% CI", "accepted", "result"]
+
+
+def markdown(
+    results: list[Result], context: dict, figures: list[tuple[str, Path]], out: Path
+) -> str:
+    passed = sum(r.passed for r in results)
+    lines = [
+        "# Validation against the published alemtuzumab figures",
+        "",
+        f"{passed} of {len(results)} targets pass. Cohort: {context['patients']} virtual patients, "
+        f"each run treated ({context['scenario']}) and untreated from the same seed, "
+        f"{context['years']} years of follow-up after a {context['baseline_days']}-day run-in; "
+        f"root seed {context['root_seed']}. Made by `{context['command']}` "
+        f"(msim {context['version']}).",
+        "",
+        "Intervals are 95% percentile bootstraps over patients. Targets and their sources: "
+        "`model/data/clinical-targets.toml`.",
+        "",
+        "| " + " | ".join(HEADER) + " |",
+        "| " + " | ".join("---" for _ in HEADER) + " |",
+    ]
+    lines += ["| " + " | ".join(c.replace("|", "/") for c in row) + " |" for row in rows(results)]
+    lines += ["", "## Figures", ""]
+    for title, path in figures:
+        lines += [f"### {title}", "", f"![{title}]({path.relative_to(out).as_posix()})", ""]
+    lines += ["## Sources", ""]
+    lines += [f"- **{r.name}**: {r.what}. {r.source}" for r in results]
+    return "\n".join(lines) + "\n"
+
+
+def html_page(
+    results: list[Result], context: dict, figures: list[tuple[str, Path]], out: Path
+) -> str:
+    e = html.escape
+    passed = sum(r.passed for r in results)
+    body = [
+        "<h1>Validation against the published alemtuzumab figures</h1>",
+        f"<p class='verdict'><strong>{passed} of {len(results)} targets pass.</strong> "
+        f"{context['patients']} virtual patients, each treated ({e(context['scenario'])}) and "
+        f"untreated from the same seed, {context['years']} years of follow-up. Intervals are "
+        "95% bootstraps over patients.</p>",
+        "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in HEADER) + "</tr></thead><tbody>",
+    ]
+    for row in rows(results):
+        cls = "pass" if row[-1] == "PASS" else "fail"
+        body.append(f"<tr class='{cls}'>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>")
+    body.append("</tbody></table><h2>Figures</h2>")
+    for title, path in figures:
+        src = e(path.relative_to(out).as_posix())
+        body.append(
+            f"<figure><img src='{src}' alt='{e(title)}'><figcaption>{e(title)}"
+            "</figcaption></figure>"
+        )
+    body.append("<h2>Sources</h2><ul>")
+    body += [f"<li><strong>{e(r.name)}</strong>: {e(r.what)}. {e(r.source)}</li>" for r in results]
+    body.append(
+        f"</ul><p><small>Made by <code>{e(context['command'])}</code>, msim "
+        f"{e(context['version'])}.</small></p>"
+    )
+    style = (
+        "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;"
+        "line-height:1.45}table{border-collapse:collapse;width:100%;font-size:14px}"
+        "td,th{border:1px solid #ccc;padding:4px 6px;text-align:left}tr.pass td:last-child"
+        "{color:#006d3c;font-weight:bold}tr.fail td:last-child{color:#b00020;font-weight:bold}"
+        "img{max-width:100%}figure{margin:1.5em 0}"
+    )
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>msim validation"
+        f"</title><style>{style}</style></head><body>" + "\n".join(body) + "</body></html>\n"
+    )
+
+
+def write_report(
+    out: Path, results: list[Result], context: dict, figures: list[tuple[str, Path]]
+) -> None:
+    payload = {
+        "all_pass": all(r.passed for r in results),
+        "context": context,
+        "targets": [r.to_dict() for r in results],
+    }
+    atomic_replace_file(out / "results.json", json.dumps(payload, indent=2) + "\n")
+    atomic_replace_file(out / "report.md", markdown(results, context, figures, out))
+    atomic_replace_file(out / "report.html", html_page(results, context, figures, out))
