@@ -15,7 +15,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8765
 PYTEST_ARGS ?=
-LINT_PATHS := $(wildcard model tests app.py bench tools)
+LINT_PATHS := $(wildcard model msim_app tests app.py bench tools)
 
 # Solara serves its JavaScript/CSS from this directory (filled by tools/solara_assets.py).
 SOLARA_ASSETS_PROXY_CACHE_DIR ?= $(abspath $(VENV))/share/solara/cdn

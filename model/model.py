@@ -76,7 +76,6 @@ class MSModel(Model):
         self.day = 0  # the day the next step simulates
         self.events: list[Event] = []
         self.courses_started = 0
-        self.infusing_until = -1  # last infusion day of the course under way
         self._infusions: list[Infusion] = []
 
         g = scenario.grid
@@ -161,7 +160,6 @@ class MSModel(Model):
     def infuse(self, infusion: Infusion) -> None:
         if infusion.first:
             self.courses_started += 1
-        self.infusing_until = max(self.infusing_until, infusion.day)
         n = round(infusion.dose_mg * self.params.antibody.particles_per_mg)
         n_tissue = int(self.dose_rng.binomial(n, self.params.antibody.tissue_share))
         at = self.vessel_xy[self.dose_rng.integers(0, len(self.vessel_xy), n_tissue)]
@@ -176,7 +174,13 @@ class MSModel(Model):
 
     @property
     def infusing(self) -> bool:
-        return self.day <= self.infusing_until
+        """True while a course is under way: the day just simulated was an infusion day."""
+        return any(i.day == self.day - 1 for i in self._infusions)
+
+    @property
+    def infusion_days(self) -> list[int]:
+        """Every scheduled infusion day, given or still to come (courses added live included)."""
+        return sorted({i.day for i in self._infusions})
 
     # ------------------------------------------------------------------ helpers
     def _attach(self, table, rows: np.ndarray, cls) -> None:

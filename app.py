@@ -1,0 +1,111 @@
+"""msim classroom app: watch the immune attack on myelin in MS, give alemtuzumab, compare.
+
+Serve it with ``make run`` (``solara run app.py``, http://localhost:8765). In a Jupyter notebook,
+run ``from app import Page; Page()`` in a cell from the repository root.
+
+Every browser tab gets its own :class:`~msim_app.session.Session` (its own model). The tissue
+view, charts and run controls are one canvas widget (:mod:`msim_app.stage`) that the browser
+drives frame by frame; the side panel and the lesson and inspector panels are plain Solara
+components that change only when the user does something.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import solara
+import solara.lab
+
+if str(Path(__file__).resolve().parent) not in sys.path:  # `solara run` from another folder
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from msim_app import catalog
+from msim_app.controls import CompareSwitch, ScenarioControls, SeedControl, Sliders
+from msim_app.panels import InspectorPanel, LessonPanel
+from msim_app.session import Session
+from msim_app.stage import Stage
+
+CSS = """
+.msim-page { display: flex; gap: 16px; align-items: flex-start; padding: 4px; }
+.msim-side { flex: 0 0 290px; max-width: 290px; display: flex; flex-direction: column; gap: 6px; }
+.msim-side .v-tab { min-width: 0; padding: 0 8px; text-transform: none; letter-spacing: normal;
+  font-size: 14px; }
+.msim-side .v-window { overflow: visible; }
+.msim-main { flex: 1 1 600px; min-width: 0; display: flex; flex-direction: column; gap: 12px; }
+.msim-title { font-size: 18px; font-weight: 600; margin: 0; }
+.msim-subtitle { font-size: 13px; color: #555; margin: 0; }
+.msim-panels { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.msim-panels > * { flex: 1 1 320px; }
+.msim-lesson-heading { margin: 8px 0 2px; font-size: 15px; }
+.msim-lesson p { margin: 0 0 4px; }
+.msim-inspector table { border-collapse: collapse; font-size: 13px; }
+.msim-inspector th { text-align: left; font-weight: normal; color: #555; padding: 1px 10px 1px 0; }
+.msim-inspector td { font-weight: 600; }
+.msim-slider .v-input__slot { flex-wrap: wrap; }
+.msim-slider .v-input__slot > .v-label { flex: 0 0 100%; max-width: 100%; height: auto;
+  white-space: normal; margin: 0 0 2px; font-size: 14px; color: #222; }
+.msim-slider .v-messages { min-height: 0; }
+.msim-slider .v-input { margin-top: 0; padding-top: 0; }
+.msim-slider .v-input__slot { margin-bottom: 0; }
+.msim-slider-help { display: block; font-size: 12px; color: #555; margin: 0 0 10px; }
+.msim-download-scenario { text-transform: none; letter-spacing: normal; }
+.msim-sliders-note { font-size: 12px; color: #555; }
+.msim-upload-problem { display: block; font-size: 13px; color: #8a1c1c; }
+"""
+
+
+def new_session() -> Session:
+    scenario, key = catalog.default_scenario()
+    return Session(scenario, source=key)
+
+
+TABS = ("Settings", "Lesson", "Inspector")
+
+
+@solara.component
+def Page() -> None:
+    session = solara.use_memo(new_session, [])
+    version = solara.use_reactive(0)  # bumped when the scenario changes: panels re-read it
+    inspected = solara.use_reactive(None)
+    tab = solara.use_reactive(0)
+
+    def show_details(details: dict | None) -> None:
+        inspected.set(details)
+        if details is not None:
+            tab.set(TABS.index("Inspector"))
+
+    session.on_inspect = show_details
+
+    def loaded() -> None:
+        version.set(version.value + 1)
+
+    solara.Title("msim: MS and alemtuzumab")
+    solara.Style(CSS)
+    with solara.Div(classes=["msim-page"]):
+        with solara.Div(classes=["msim-side"]):
+            solara.HTML(tag="h1", unsafe_innerHTML="msim", classes=["msim-title"])
+            solara.Text(
+                "The immune system in multiple sclerosis, and the drug alemtuzumab.",
+                classes=["msim-subtitle"],
+            )
+            with solara.lab.Tabs(value=tab, grow=True, lazy=False):
+                with (
+                    solara.lab.Tab(TABS[0], classes=["msim-tab-settings"]),
+                    solara.Column(gap="10px", style={"padding-top": "8px"}),
+                ):
+                    ScenarioControls(session, loaded)
+                    SeedControl(session, loaded).key(f"seed-{version.value}")
+                    CompareSwitch(session).key(f"compare-{version.value}")
+                    Sliders(session, version.value, loaded)
+                with solara.lab.Tab(TABS[1], classes=["msim-tab-lesson"]):
+                    LessonPanel(session.scenario.lesson, session.scenario.name)
+                with solara.lab.Tab(TABS[2], classes=["msim-tab-inspector"]):
+                    InspectorPanel(inspected)
+        with solara.Div(classes=["msim-main"]):
+            stage_el = Stage.element()
+
+    def bind() -> None:
+        solara.get_widget(stage_el).bind(session)
+
+    solara.use_effect(bind, [])

@@ -1,0 +1,57 @@
+"""One simulated patient shown in the page: a model, its history and what the browser has seen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from model.model import MSModel
+from model.scenario import Scenario
+from msim_app.history import History
+
+
+@dataclass
+class Arm:
+    """A model plus its record; ``sent`` counts the chart rows already sent to the browser."""
+
+    label: str
+    model: MSModel
+    history: History
+    sent: int = 0
+    sent_doses: int = 0
+
+    @classmethod
+    def start(cls, label: str, scenario: Scenario, seed: int) -> Arm:
+        model = MSModel(scenario, seed=seed)
+        return cls(label=label, model=model, history=History(model))
+
+    @property
+    def day(self) -> int:
+        return self.model.day
+
+    def advance(self, days: int) -> None:
+        for _ in range(days):
+            self.model.step()
+            self.history.record(self.model)
+
+    def infusion_day(self) -> int:
+        """Which day of a course the last simulated day was (1, 2, ...), 0 when none."""
+        doses, k = self.history.doses, 0
+        last = self.model.day - 1
+        while doses and k < len(doses) and doses[-1 - k] == last - k:
+            k += 1
+        return k
+
+    def summary(self) -> dict:
+        """Counters for the status line (JSON-ready)."""
+        h, day = self.history, self.model.day
+        arr = h.arr(day)
+        return {
+            "label": self.label,
+            "day": day,
+            "relapses": h.relapses,
+            "arr": None if arr is None else round(arr, 2),
+            "lesion_pct": round(h.lesion_pct(), 2),
+            "new_lesions": h.new_lesions,
+            "infusing": self.infusion_day(),
+            "courses": int(self.model.courses_started),
+        }

@@ -1,0 +1,38 @@
+"""What the page lets a user take away: the run as CSV and the settings as a scenario file."""
+
+from __future__ import annotations
+
+import logging
+
+from model.run import TIMESERIES_COLUMNS
+from model.scenario import DosingCourse, Scenario
+from msim_app.arm import Arm
+
+log = logging.getLogger(__name__)
+
+
+def run_csv(arms: list[Arm]) -> bytes:
+    """The first arm's days so far in the columns ``msim run`` writes to timeseries.csv; in
+    side-by-side mode the untreated arm's columns follow, prefixed ``untreated_``."""
+    df = arms[0].history.frame()
+    if len(arms) > 1:
+        twin = arms[1].history.frame()
+        for col in TIMESERIES_COLUMNS[1:]:
+            df[f"untreated_{col}"] = twin[col].to_numpy()
+    return df.to_csv(index=False).encode()
+
+
+def settings(scenario: Scenario, seed: int, given: list[DosingCourse]) -> Scenario:
+    """The current settings as a scenario ``msim run`` accepts: the seed, and the courses given
+    with the button when they fit the schedule (a course inside the run-in does not)."""
+    base = scenario.with_overrides({"run.seed": seed}, source="the app")
+    if not given:
+        return base
+    data = base.to_dict()
+    data["dosing"]["courses"] += [c.model_dump(mode="json") for c in given]
+    data["dosing"]["courses"].sort(key=lambda c: c["start_day"])
+    try:
+        return Scenario.model_validate(data)
+    except ValueError:
+        log.info("courses given in the app do not fit the schedule; downloading without them")
+        return base

@@ -1,0 +1,172 @@
+"""One browser tab's simulation: its scenario, seed, the patient(s) and the stage it draws on.
+
+Every tab (every Solara kernel) builds its own :class:`Session`, so classmates never share a
+model. The session owns the stepping; the stage widget only asks for frames. In side-by-side mode
+it runs a second, untreated arm of the same seed: the model draws the disease and the drug from
+separate random streams, so both arms are the same virtual patient until the first infusion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from model.scenario import DosingCourse, Scenario
+from msim_app.arm import Arm
+from msim_app.exports import run_csv, settings
+from msim_app.inspector import describe_site
+from msim_app.wire import frame_message, setup_message
+
+COURSE_DAYS, COURSE_MG = 3, 12.0  # "give a course now": the retreatment course
+
+
+class StageLike(Protocol):
+    playing: bool
+
+    def send(self, content: dict, buffers: list | None = None) -> None: ...
+
+
+class Session:
+    """Scenario, seed and arms of one tab; pushes setup and frames to its stage."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, source: str = ""):
+        self.scenario = scenario
+        self.source = source or scenario.name
+        self.seed = scenario.run.seed if seed is None else seed
+        self.compare = False
+        self.stage: StageLike | None = None
+        self.given: list[DosingCourse] = []  # courses given with the button, for the download
+        self.on_inspect: Callable[[dict | None], None] = lambda details: None
+        self.arms: list[Arm] = []
+        self._build()
+
+    # ------------------------------------------------------------------ lifecycle
+    def _build(self) -> None:
+        self.given = []
+        self.arms = [Arm.start(self._main_label(), self.scenario, self.seed)]
+        if self.compare:
+            self.arms.append(Arm.start("Untreated", self.scenario.untreated(), self.seed))
+
+    def _main_label(self) -> str:
+        return "Treated" if self.scenario.dosing.courses else "Scenario (no courses)"
+
+    def attach(self, stage: StageLike) -> None:
+        self.stage = stage
+
+    def reset(self) -> None:
+        """Day 0 again with the same settings and seed."""
+        self._stop()
+        self._build()
+        self.on_inspect(None)
+        self.push_setup()
+
+    def load(self, scenario: Scenario, source: str = "") -> None:
+        """Switch to another scenario (already validated) and start it at day 0."""
+        self.scenario, self.source = scenario, source or scenario.name
+        self.seed = scenario.run.seed
+        self.reset()
+
+    def set_seed(self, seed: int) -> None:
+        self.seed = seed
+        self.reset()
+
+    def set_compare(self, on: bool) -> None:
+        """Add (or drop) the untreated arm; a new arm catches up to the current day."""
+        if on == self.compare:
+            return
+        self.compare = on
+        if on:
+            arm = Arm.start("Untreated", self.scenario.untreated(), self.seed)
+            arm.advance(self.day)
+            self.arms.append(arm)
+        else:
+            del self.arms[1:]
+        self.push_setup()
+
+    def _stop(self) -> None:
+        if self.stage is not None:
+            self.stage.playing = False
+
+    # ------------------------------------------------------------------ stepping
+    @property
+    def day(self) -> int:
+        return self.arms[0].day
+
+    @property
+    def run_days(self) -> int:
+        return self.scenario.run.days
+
+    def advance(self, days: int) -> None:
+        for arm in self.arms:
+            arm.advance(days)
+
+    def play_tick(self, days: int) -> None:
+        """One Play frame: advance up to ``days`` days, stopping at the end of the run."""
+        days = max(1, min(int(days), 60, self.run_days - self.day))
+        if self.day >= self.run_days:
+            self._stop()
+        else:
+            self.advance(days)
+            if self.day >= self.run_days:
+                self._stop()
+        self.push_frame()
+
+    def step(self, days: int) -> None:
+        """Step buttons: always advance (past the scenario's end too), then draw."""
+        self._stop()
+        self.advance(max(1, min(int(days), 365)))
+        self.push_frame()
+
+    def give_course(self) -> str:
+        """Start a course of alemtuzumab on the next day in the treated arm."""
+        arm = self.arms[0]
+        planned = [*arm.model.params.dosing.courses, *self.given]
+        if any(c.start_day <= arm.day < c.start_day + c.days for c in planned):
+            return "A course is already under way."
+        course = arm.model.give_course_now(days=COURSE_DAYS, dose_mg=COURSE_MG)
+        self.given.append(course)
+        return (
+            f"A {COURSE_DAYS}-day course of {COURSE_MG:g} mg a day starts on day "
+            f"{course.start_day}."
+        )
+
+    # ------------------------------------------------------------------ the browser
+    def push_setup(self) -> None:
+        """Tell the stage the grid and arms, then resend everything (a fresh or reset view)."""
+        if self.stage is None:
+            return
+        for arm in self.arms:
+            arm.sent = arm.sent_doses = 0
+        self.stage.send(
+            {"method": "setup", "args": [setup_message(self.scenario, self.arms, self.seed)]}
+        )
+        self.push_frame(full=True)
+
+    def push_frame(self, full: bool = False) -> None:
+        if self.stage is not None:
+            header, buffers = frame_message(self.arms, self.day >= self.run_days, full)
+            self.stage.send({"method": "frame", "args": [header]}, buffers)
+
+    def send_file(self, filename: str, mime: str, data: bytes) -> None:
+        if self.stage is not None:
+            self.stage.send(
+                {"method": "download", "args": [{"filename": filename, "mime": mime}]}, [data]
+            )
+
+    # ------------------------------------------------------------------ inspecting, exporting
+    def inspect(self, arm_index: int, x: int, y: int) -> dict | None:
+        if not 0 <= arm_index < len(self.arms):
+            return None
+        arm = self.arms[arm_index]
+        details = describe_site(arm.model, x, y)
+        if details is not None:
+            details["arm"] = arm.label
+            details["day"] = arm.day
+        self.on_inspect(details)
+        return details
+
+    def csv_bytes(self) -> bytes:
+        return run_csv(self.arms)
+
+    def scenario_toml(self) -> str:
+        return settings(self.scenario, self.seed, self.given).to_toml()

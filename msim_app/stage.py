@@ -1,0 +1,102 @@
+"""The stage: one widget with the tissue view(s), the charts and the run controls.
+
+Why one custom widget: everything that changes every frame lives in the browser's canvases and is
+fed by one websocket message of raw bytes per frame, so Play never re-renders Solara's component
+tree. The browser drives Play: it asks for the next frame when it has drawn the last one, which
+paces the simulation to what the page can show and keeps each tab independent.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import ipyvue
+import traitlets
+
+if TYPE_CHECKING:
+    from msim_app.session import Session
+
+log = logging.getLogger(__name__)
+
+SPEEDS = [  # (key, label, days per frame, most frames per second; 0 = as fast as it can)
+    ("slow", "Slow (5 days/s)", 1, 5),
+    ("normal", "Normal (1 day a frame)", 1, 30),
+    ("fast", "Fast (as fast as it can)", 1, 0),
+    ("faster", "Faster (5 days a frame)", 5, 0),
+    ("fastest", "Fastest (20 days a frame)", 20, 0),
+]
+
+
+class Stage(ipyvue.VueTemplate):
+    """Canvas widget: Python sends ``setup``/``frame``/``download`` messages, the page calls the
+    ``vue_*`` methods below."""
+
+    template_file = (__file__, "stage.vue")
+
+    playing = traitlets.Bool(False).tag(sync=True)
+    speed = traitlets.Unicode("normal").tag(sync=True)
+    speeds = traitlets.List(
+        [{"key": k, "label": lab, "days": d, "fps": f} for k, lab, d, f in SPEEDS]
+    ).tag(sync=True)
+    notice = traitlets.Unicode("").tag(sync=True)  # one-line message under the toolbar
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.session: Session | None = None
+
+    def bind(self, session: Session) -> None:
+        self.session = session
+        session.attach(self)
+        session.push_setup()
+
+    def _call(self, name: str, *args: Any) -> None:
+        """Run a session method; a failure becomes a notice in the page, never a traceback."""
+        if self.session is None:
+            return
+        try:
+            getattr(self.session, name)(*args)
+        except Exception as err:
+            log.exception("stage action %s failed", name)
+            self.playing = False
+            self.notice = f"Something went wrong ({type(err).__name__}: {err}); try Reset."
+
+    # called from the browser ---------------------------------------------------------------
+    def vue_ready(self, _data: Any = None) -> None:
+        self._call("push_setup")
+
+    def vue_want_frame(self, data: Any = None) -> None:
+        days = int((data or {}).get("days", 1)) if isinstance(data, dict) else 1
+        self._call("play_tick", days)
+
+    def vue_step(self, data: Any = None) -> None:
+        days = int((data or {}).get("days", 1)) if isinstance(data, dict) else 1
+        self.notice = ""
+        self._call("step", days)
+
+    def vue_reset(self, _data: Any = None) -> None:
+        self.notice = ""
+        self._call("reset")
+
+    def vue_give_course(self, _data: Any = None) -> None:
+        if self.session is not None:
+            try:
+                self.notice = self.session.give_course()
+            except Exception as err:
+                log.exception("give_course failed")
+                self.notice = f"Could not give a course: {err}"
+
+    def vue_inspect(self, data: Any = None) -> None:
+        if isinstance(data, dict):
+            self._call("inspect", int(data.get("arm", 0)), int(data["x"]), int(data["y"]))
+
+    def vue_export_csv(self, _data: Any = None) -> None:
+        s = self.session
+        if s is not None:
+            name = f"msim-{_slug(s.scenario.name)}-seed{s.seed}-day{s.day}.csv"
+            s.send_file(name, "text/csv", s.csv_bytes())
+
+
+def _slug(text: str) -> str:
+    keep = "".join(c.lower() if c.isalnum() else "-" for c in text)
+    return "-".join(p for p in keep.split("-") if p)[:40] or "run"

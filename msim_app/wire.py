@@ -1,0 +1,59 @@
+"""The messages a session sends to its stage: one ``setup`` per view, one ``frame`` per update.
+
+A frame's header is small JSON (the counters of each arm and how many new chart rows follow);
+its bulk travels as raw byte buffers beside it, four per arm: tissue colours, tissue cells,
+antibody particles and the chart rows the browser has not had yet.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.scenario import Scenario
+from msim_app import frames
+from msim_app.arm import Arm
+from msim_app.history import CHART_COLUMNS
+from msim_app.palette import KIND_COLOURS, KIND_SHORT, LEGEND_TISSUE
+
+VIEW_PIXELS = 480  # the tissue view's side on a 1366x768 screen
+COMPARE_PIXELS = 240  # each of the two views side by side
+
+
+def setup_message(scenario: Scenario, arms: list[Arm], seed: int) -> dict:
+    grid = scenario.grid
+    side = COMPARE_PIXELS if len(arms) > 1 else VIEW_PIXELS
+    return {
+        "width": grid.width,
+        "height": grid.height,
+        "scale": max(2, side // max(grid.width, grid.height)),
+        "run_days": scenario.run.days,
+        "baseline_days": scenario.run.baseline_days,
+        "vessels": [frames.vessel_sites(arm.model) for arm in arms],
+        "labels": [arm.label for arm in arms],
+        "columns": list(CHART_COLUMNS),
+        "kinds": [{"name": KIND_SHORT[k], "colour": c} for k, c in KIND_COLOURS.items()],
+        "legend_tissue": LEGEND_TISSUE,
+        "scenario": scenario.name,
+        "seed": seed,
+    }
+
+
+def frame_message(arms: list[Arm], ended: bool, full: bool) -> tuple[dict, list[bytes]]:
+    """Header and buffers of one frame; marks the chart rows and doses as sent."""
+    header: dict = {"full": full, "arms": [], "ended": ended}
+    buffers: list[bytes] = []
+    for arm in arms:
+        h = arm.history
+        rows = np.ascontiguousarray(h.rows[arm.sent : h.n])
+        info = arm.summary()
+        info["nrows"] = int(rows.shape[0])
+        info["doses"] = h.doses[arm.sent_doses :]
+        header["arms"].append(info)
+        buffers += [
+            frames.site_bytes(arm.model),
+            frames.cell_bytes(arm.model),
+            frames.particle_bytes(arm.model),
+            rows.tobytes(),
+        ]
+        arm.sent, arm.sent_doses = h.n, len(h.doses)
+    return header, buffers
