@@ -12,23 +12,12 @@ Options: ``--seconds`` (measuring time, default 10), ``--speed`` (a speed key, d
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("MSIM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
-READY = (
-    "() => !document.querySelector('#loader-container') && !!document.querySelector('.msim-day')"
-)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _browser import READY, free_port, launch, start_server, stop_server
+
 COUNTER = """() => {
   // sample the day shown at every screen paint: a change is one new frame the user saw
   window.__msimDays = [];
@@ -43,54 +32,11 @@ COUNTER = """() => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False")
-    env.setdefault("SOLARA_ASSETS_PROXY_CACHE_DIR", str(Path(sys.prefix) / "share/solara/cdn"))
-    cmd = [
-        sys.executable,
-        "-m",
-        "solara",
-        "run",
-        str(REPO / "app.py"),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-open",
-        "--production",
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):
-                return proc
-        except OSError:
-            if proc.poll() is not None:
-                raise SystemExit(f"server exited with code {proc.returncode}") from None
-            time.sleep(0.2)
-    proc.terminate()
-    raise SystemExit("server did not start within 90 s")
-
-
 def measure(url: str, seconds: float, speed: str, compare: bool) -> tuple[float, int]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         page.goto(url)
         page.wait_for_function(READY, timeout=60_000)
@@ -130,8 +76,7 @@ def main() -> None:
         fps, days = measure(url, args.seconds, args.speed, args.compare)
     finally:
         if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=15)
+            stop_server(proc)
     print(f"browser_fps: {fps:.1f}")
     print(
         f"# speed {args.speed}{', side by side' if args.compare else ''}: {days} days simulated "
