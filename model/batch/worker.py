@@ -1,0 +1,79 @@
+"""One run on a worker: task in, small picklable result out.
+
+The worker runs :func:`model.run.simulate` (or the runner the task names) and returns the
+run's tables already encoded as Parquet bytes, so the parent never parses them and nothing
+here depends on which engine called it or on a shared filesystem. Any exception is caught and
+returned as an ``error`` result: one bad run must not stop the batch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from model.scenario import Scenario
+
+EVENTS_SCHEMA = pa.schema(
+    [("run_id", pa.string()), ("day", pa.int64()), ("kind", pa.string()), ("detail", pa.string())]
+)
+
+
+def resolve(runner: str) -> Callable[..., Any]:
+    """``"package.module:function"`` -> the function."""
+    module, _, name = runner.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars -> Python, so the summary survives JSON unchanged."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def to_parquet(frame: pd.DataFrame, run_id: str, schema: pa.Schema | None = None) -> bytes:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.add_column(0, "run_id", pa.array([run_id] * len(frame), pa.string()))
+    table = table.cast(schema) if schema is not None else table
+    buf = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata(None), buf)
+    return buf.getvalue()
+
+
+def execute(task: dict[str, Any]) -> dict[str, Any]:
+    run_id = task["run_id"]
+    try:
+        runner = resolve(task["runner"])
+        scenario = Scenario.model_validate(task["scenario"])
+        result = runner(scenario, seed=task["seed"])
+        events = result.events.astype({"day": "int64", "kind": "object", "detail": "object"})
+        return {
+            "run_id": run_id,
+            "status": "ok",
+            "error": "",
+            "summary": json.loads(json.dumps(result.summary, default=_plain)),
+            "timeseries": to_parquet(result.timeseries, run_id),
+            "events": to_parquet(events, run_id, EVENTS_SCHEMA),
+        }
+    except Exception as err:  # recorded in runs.csv, the batch goes on
+        return failed(run_id, f"{type(err).__name__}: {err}", traceback.format_exc())
+
+
+def failed(run_id: str, error: str, trace: str = "") -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "status": "error",
+        "error": error.strip() or "failed",
+        "traceback": trace,
+        "summary": {},
+        "timeseries": None,
+        "events": None,
+    }
