@@ -4,6 +4,8 @@
 #   make bench  benchmarks (bench/run.py)
 #   make lint   ruff check + ruff format --check
 #   make assets fill Solara's offline CDN cache (also done by venv creation)
+#   make docs   regenerate the scenario reference, JSON Schema and parameter pages
+#   make validation  rerun the clinical check into docs/validation (about 4 minutes)
 # PYTHON=/path/to/python3.12 picks the interpreter used to create .venv.
 
 SHELL := /bin/bash
@@ -22,10 +24,10 @@ SOLARA_ASSETS_PROXY_CACHE_DIR ?= $(abspath $(VENV))/share/solara/cdn
 export SOLARA_ASSETS_PROXY_CACHE_DIR
 export SOLARA_TELEMETRY_MIXPANEL_ENABLE := False
 
-.PHONY: help venv run test bench lint assets
+.PHONY: help venv run test bench lint assets docs validation
 
 help:
-	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
 
 venv: $(STAMP)
 
@@ -57,3 +59,12 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+
+docs: $(STAMP)
+	$(VENV)/bin/msim schema --out docs/scenario.schema.json
+	$(VENV)/bin/msim schema --markdown --out docs/scenario-reference.md
+	$(VENV)/bin/msim schema --parameters --out docs/parameters.md
+
+validation: $(STAMP)
+	rm -rf docs/validation
+	$(VENV)/bin/msim check-clinical --out docs/validation

@@ -144,9 +144,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------------------- schema
 def cmd_schema(args: argparse.Namespace) -> int:
-    from model.reference import reference_markdown, schema_json
+    from model.reference import parameters_markdown, reference_markdown, schema_json
 
-    text = reference_markdown() if args.markdown else schema_json()
+    if args.parameters:
+        text = parameters_markdown()
+    else:
+        text = reference_markdown() if args.markdown else schema_json()
     if args.out:
         from model.outputs import atomic_replace_file
 
@@ -185,26 +188,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     sch = sub.add_parser("schema", help="print the scenario JSON Schema (or reference page)")
     sch.add_argument("--markdown", action="store_true", help="the reference page instead")
+    sch.add_argument(
+        "--parameters",
+        action="store_true",
+        help="the parameter provenance page (docs/parameters.md) instead",
+    )
     sch.add_argument("--out", help="write to this file instead of the terminal")
     sch.set_defaults(handler=cmd_schema)
 
-    for register in _extra_commands():
-        register(sub)
+    # imported here: these modules build on the helpers above
+    from model.batch.cli import register as register_batch
+    from model.clinical.cli import register as register_clinical
+
+    register_batch(sub)
+    register_clinical(sub)
     return parser
-
-
-def _extra_commands():
-    """Commands that live in their own modules (batch experiments, clinical check)."""
-    registers = []
-    for module in ("model.batch.cli", "model.clinical.cli"):
-        try:
-            mod = __import__(module, fromlist=["register"])
-        except ModuleNotFoundError as err:
-            if err.name and module.startswith(err.name):
-                continue
-            raise
-        registers.append(mod.register)
-    return registers
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from model.reference import reference_markdown, schema_json
+from model.provenance import PROVENANCE
+from model.reference import _numeric_defaults, parameters_markdown, reference_markdown, schema_json
 from model.scenario import (
     Scenario,
     ScenarioError,
@@ -164,3 +165,10 @@ def test_generated_docs_are_up_to_date():
     assert json.loads((ROOT / "docs" / "scenario.schema.json").read_text()) == json.loads(
         schema_json()
     )
+
+
+def test_every_numeric_parameter_has_a_documented_source():
+    missing = sorted(set(_numeric_defaults()) - set(PROVENANCE))
+    assert not missing, f"add these to model/provenance.py: {missing}"
+    assert not set(PROVENANCE) - set(_numeric_defaults()), "provenance for a removed field"
+    assert (ROOT / "docs" / "parameters.md").read_text() == parameters_markdown()

@@ -173,13 +173,33 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise BatchError("--resume needs --out DIR: the folder of the batch to finish")
     stem = f"{Path(args.scenario).stem}-batch"
     out = Path(args.out) if args.out else fresh_folder(Path("runs"), stem)
+    status, _ = execute(
+        plan, out, str(args.scenario), args.workers, args.scheduler, args.resume, started, t0
+    )
+    if status != INTERRUPTED:
+        print(out / "summary.md")
+    return status
+
+
+def execute(
+    plan: Plan,
+    out: Path,
+    scenario_file: str,
+    workers: int | None,
+    scheduler: str | None,
+    resume: bool,
+    started: str,
+    t0: float,
+) -> tuple[int, list[dict[str, Any]]]:
+    """Run a checked plan into ``out`` and write every output: the batch machinery that
+    ``msim batch`` and ``msim check-clinical`` share. Returns (exit status, runs.csv rows)."""
     store = BatchStore(out)
     fingerprint = plan.fingerprint()
-    store.check(fingerprint, args.resume)  # every check before the engine starts
-    engine = make_engine(args.workers, args.scheduler)
+    store.check(fingerprint, resume)  # every check before the engine starts
+    engine = make_engine(workers, scheduler)
     try:
         try:
-            record = store.open(fingerprint, args.resume, started)
+            record = store.open(fingerprint, resume, started)
             atomic_replace_file(out / "scenario.toml", plan.base.to_toml())
             counts = run_missing(plan, store, engine, out)
         finally:
@@ -192,13 +212,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
             "--resume to finish the batch",
             file=sys.stderr,
         )
-        return INTERRUPTED
+        return INTERRUPTED, []
     failed = [r["run_id"] for r in rows if r["status"] != "ok"]
     t_end = time.monotonic()
     manifest = {
         "msim_version": package_version(),
         "git": git_commit(),
-        "scenario_file": str(args.scenario),
+        "scenario_file": scenario_file,
         "scenario_name": plan.base.name,
         "scenario_sha256": plan.base.sha256(),
         "root_seed": plan.root_seed,
@@ -234,8 +254,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         + f" in {duration(t_end - t0)}; outputs: {out}",
         file=sys.stderr,
     )
-    print(out / "summary.md")
-    return FAILED_RUNS if failed else 0
+    return (FAILED_RUNS if failed else 0), rows
 
 
 def run_missing(plan: Plan, store: BatchStore, engine: Engine, out: Path) -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import matplotlib as mpl
@@ -35,7 +36,8 @@ PUBLISHED = {
 
 def _band(series: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     arr = np.vstack(series) * 100
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():  # months past the end of a run are NaN for every patient
+        warnings.simplefilter("ignore", RuntimeWarning)
         return (
             np.nanmedian(arr, axis=0),
             np.nanpercentile(arr, 5, axis=0),

@@ -1,0 +1,162 @@
+"""Where each default parameter comes from: a published figure, a derivation, a modelling
+choice, or calibration against ``clinical-targets.toml``. ``docs/parameters.md`` is generated
+from this table and the scenario schema (``msim schema --parameters``); a test keeps every
+numeric field covered.
+"""
+
+from __future__ import annotations
+
+PUBLISHED, DERIVED, CALIBRATED, CHOICE = "published", "derived", "calibrated", "modelling choice"
+
+PROVENANCE: dict[str, tuple[str, str]] = {
+    "run.days": (CHOICE, "60-day run-in + 5 years, the span of the CARE-MS extension figures"),
+    "run.baseline_days": (CHOICE, "two months of untreated baseline, like a trial's screening"),
+    "run.seed": (CHOICE, "any fixed number; a seed is one virtual patient"),
+    "grid.width": (CHOICE, "60x60 sites: big enough to see lesions form in class"),
+    "grid.height": (CHOICE, "as grid.width"),
+    "grid.vessels": (CHOICE, "about one vessel per 250 sites, so entry points are spread out"),
+    "cells.cd4.baseline": (
+        DERIVED,
+        "CD4 ~45% of blood lymphocytes (normal differential), "
+        "scaled so the patient has >1,000 cells",
+    ),
+    "cells.cd4.lifespan_days": (
+        CALIBRATED,
+        "recovery to 50% at a median ~35 months after "
+        "course 1 (Hill-Cawthorne 2012); memory T-cell half-lives are "
+        "years",
+    ),
+    "cells.cd4.cd52": (PUBLISHED, "CD52 high on T cells (label; Rao 2012)"),
+    "cells.cd4.kill_efficiency": (CALIBRATED, "CD4 almost fully depleted by day 7 (Zhang 2013)"),
+    "cells.cd4.homeostatic_rate": (
+        CALIBRATED,
+        "slow thymic-independent expansion; keeps CD4 at ~25% of baseline at month 24 (label)",
+    ),
+    "cells.cd4.autoreactive_fraction": (CHOICE, "a minority of myelin-reactive clones"),
+    "cells.cd4.aggression": (CHOICE, "reference value: other kinds are relative to CD4"),
+    "cells.cd8.baseline": (DERIVED, "CD8 ~20% of blood lymphocytes"),
+    "cells.cd8.lifespan_days": (
+        CALIBRATED,
+        "CD8 to 50% of baseline at ~10 months (mean "
+        "reconstitution, Neurology 2013; LLN at 20 months)",
+    ),
+    "cells.cd8.cd52": (PUBLISHED, "CD52 high on T cells (label)"),
+    "cells.cd8.kill_efficiency": (CALIBRATED, "deep CD8 depletion within days"),
+    "cells.cd8.homeostatic_rate": (
+        CALIBRATED,
+        "CD8 recovers faster than CD4 (Hill-Cawthorne 2012)",
+    ),
+    "cells.cd8.autoreactive_fraction": (CHOICE, "fewer myelin-reactive clones than CD4"),
+    "cells.cd8.aggression": (CHOICE, "cytotoxic cells damage more per contact"),
+    "cells.b_cells.baseline": (DERIVED, "B cells ~15% of blood lymphocytes"),
+    "cells.b_cells.lifespan_days": (
+        CALIBRATED,
+        "with baff_days/baff_gain: back to baseline in "
+        "3-6 months, ~140-165% at month 12 (Thompson 2010)",
+    ),
+    "cells.b_cells.cd52": (PUBLISHED, "CD52 on B cells slightly lower than on T cells (Rao 2012)"),
+    "cells.b_cells.kill_efficiency": (CALIBRATED, "deep B-cell depletion within days"),
+    "cells.b_cells.homeostatic_rate": (
+        CHOICE,
+        "B-cell recovery runs through BAFF-driven marrow output instead",
+    ),
+    "cells.b_cells.autoreactive_fraction": (
+        CALIBRATED,
+        "B cells come back within months, so "
+        "they carry most relapses after treatment; sets "
+        "treated ARR (CARE-MS I 0.18)",
+    ),
+    "cells.b_cells.aggression": (CALIBRATED, "as autoreactive_fraction"),
+    "cells.treg.baseline": (PUBLISHED, "Tregs ~5-10% of CD4 cells"),
+    "cells.treg.lifespan_days": (
+        CALIBRATED,
+        "Treg share of CD4 ~2-3x baseline at month 12 (Zhang 2013)",
+    ),
+    "cells.treg.cd52": (PUBLISHED, "Tregs carry CD52 like other T cells"),
+    "cells.treg.kill_efficiency": (
+        CALIBRATED,
+        "Tregs are depleted too, then come back relatively faster",
+    ),
+    "cells.treg.homeostatic_rate": (CALIBRATED, "as lifespan_days"),
+    "cells.treg.autoreactive_fraction": (CHOICE, "Tregs suppress, they do not attack"),
+    "cells.treg.aggression": (CHOICE, "as autoreactive_fraction"),
+    "cells.nk.baseline": (DERIVED, "NK ~10-15% of blood lymphocytes"),
+    "cells.nk.lifespan_days": (PUBLISHED, "NK cells turn over in about 2-3 weeks"),
+    "cells.nk.cd52": (PUBLISHED, "CD52 lower on NK cells (label; Rao 2012)"),
+    "cells.nk.kill_efficiency": (CALIBRATED, "NK nadir stays above 35% of baseline (label)"),
+    "cells.nk.homeostatic_rate": (CHOICE, "innate cells refill quickly"),
+    "cells.nk.autoreactive_fraction": (CHOICE, "NK cells are not myelin-specific here"),
+    "cells.nk.aggression": (CHOICE, "as autoreactive_fraction"),
+    "disease.activation_rate": (
+        CALIBRATED,
+        "background activity: silent lesions between relapses (lesions far outnumber relapses)",
+    ),
+    "disease.flare_rate": (
+        CALIBRATED,
+        "untreated ARR 0.4-1.0 with irregular (Poisson) timing; Bordi 2013",
+    ),
+    "disease.flare_activation": (CALIBRATED, "as flare_rate"),
+    "disease.activated_days": (CHOICE, "effector phase of about 1-2 weeks"),
+    "disease.entry_rate": (CHOICE, "activated cells cross the barrier within days"),
+    "disease.patrol_rate": (CHOICE, "enough resting visitors for the class to see cells move"),
+    "disease.patrol_days": (CHOICE, "resting visitors stay a few days"),
+    "disease.attack_damage": (CALIBRATED, "relapse size and lasting damage"),
+    "disease.treg_suppression": (CHOICE, "a few Tregs nearby halve an attack"),
+    "disease.inflammation_per_damage": (
+        CALIBRATED,
+        "relapse duration, median 14-45 days (Bordi 2013: mean 4.3 weeks)",
+    ),
+    "disease.inflammation_decay": (CALIBRATED, "as inflammation_per_damage"),
+    "disease.diffusion": (CHOICE, "inflammation spreads a few sites"),
+    "disease.chemotaxis": (CHOICE, "activated cells mostly follow the gradient"),
+    "disease.repair_rate": (CHOICE, "most remyelination within 2-6 months (Hirst 2012)"),
+    "disease.scar_fraction": (
+        CALIBRATED,
+        "with residual_threshold: ~50% of relapses leave lasting damage (Hirst 2008: 49%)",
+    ),
+    "disease.lesion_threshold": (CHOICE, "a quarter of the myelin lost makes a visible lesion"),
+    "disease.active_threshold": (CHOICE, "inflamed lesions are 'active' (gadolinium-enhancing)"),
+    "disease.relapse_onset": (
+        CALIBRATED,
+        "untreated ARR, and the treated/untreated reduction (derived 55-80%)",
+    ),
+    "disease.residual_threshold": (CALIBRATED, "as scar_fraction"),
+    "disease.relapse_remission": (CALIBRATED, "relapse duration"),
+    "antibody.particles_per_mg": (
+        CALIBRATED,
+        "depletion depth (CD4 <15% of baseline) and nadir within days",
+    ),
+    "antibody.half_life_days": (
+        DERIVED,
+        "serum antibody mostly unquantifiable by day 30 (Li "
+        "2018): 5% of peak ~18 days after the last infusion",
+    ),
+    "antibody.encounter_rate": (
+        CALIBRATED,
+        "as particles_per_mg; target-mediated use makes clearance faster with more cells (Li 2018)",
+    ),
+    "antibody.tissue_share": (CHOICE, "a small share of antibody reaches the brain"),
+    "repopulation.aggression_factor": (
+        CALIBRATED,
+        "the 'reset': relapse reduction 55-80% over two years (CARE-MS I/II, derived)",
+    ),
+    "repopulation.autoreactive_factor": (CALIBRATED, "as aggression_factor"),
+    "repopulation.treg_boost": (CALIBRATED, "Treg share up 1.3-3x at month 12 (Zhang 2013)"),
+    "repopulation.baff_gain": (
+        CALIBRATED,
+        "B-cell overshoot (Thompson 2010: 165% at month 12, raised BAFF)",
+    ),
+    "repopulation.baff_days": (CALIBRATED, "as baff_gain"),
+    "repopulation.thyroid_risk": (
+        CALIBRATED,
+        "thyroid events ~25-50% by year 6 (pooled CARE-MS: 42%)",
+    ),
+    "dosing.retreatment.min_gap_days": (
+        PUBLISHED,
+        "further courses at least 12 months after the last (label)",
+    ),
+    "dosing.retreatment.delay_days": (CHOICE, "a month to decide and schedule"),
+    "dosing.retreatment.days": (PUBLISHED, "3-day courses after the first (label)"),
+    "dosing.retreatment.dose_mg": (PUBLISHED, "12 mg/day (label)"),
+    "dosing.retreatment.max_courses": (CHOICE, "one extra course by default"),
+}

@@ -1,0 +1,72 @@
+"""The clinical check: targets read from data, and a reduced cohort that keeps the biology
+pointing the right way (so a change that breaks it fails `make test`)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from model.cli import main
+from model.clinical.evaluate import evaluate
+from model.clinical.measures import MEASURES
+from model.clinical.targets import load_targets
+
+
+def test_every_target_has_a_source_a_range_and_a_measure():
+    targets = load_targets()
+    assert len(targets) >= 19
+    for t in targets:
+        assert t.source and t.what and t.low <= t.high
+        assert t.name in MEASURES, f"{t.name} has no measure"
+
+
+def test_a_target_added_to_the_file_is_checked_without_code_changes():
+    text = '[meta]\nx = 1\n\n[cd8_recovery]\nwhat = "stricter"\nrange = [1, 2]\nsource = "test"\n'
+    (target,) = load_targets(text)
+    extracted = [{"cd8_recovery": 10.0}, {"cd8_recovery": 12.0}]
+    (result,) = evaluate([target], extracted)
+    assert result.value == pytest.approx(11.0) and not result.passed
+
+
+def test_unknown_measure_is_reported_as_failing():
+    text = '[brand_new]\nwhat = "?"\nrange = [0, 1]\nsource = "s"\n'
+    (result,) = evaluate(load_targets(text), [{}])
+    assert not result.passed and "no measure" in result.measured_as
+
+
+@pytest.fixture(scope="module")
+def reduced(tmp_path_factory):
+    out = tmp_path_factory.mktemp("clinical") / "check"
+    code = main(
+        ["check-clinical", "--patients", "6", "--years", "3", "--workers", "2", "--out", str(out)]
+    )
+    assert code in (0, 1)
+    return out, {t["name"]: t for t in json.loads((out / "results.json").read_text())["targets"]}
+
+
+def value(results, name):
+    v = results[name]["value"]
+    return math.inf if v is None else v
+
+
+def test_reduced_cohort_writes_the_report(reduced):
+    out, _ = reduced
+    for name in ("report.md", "report.html", "results.json"):
+        assert (out / name).stat().st_size > 500
+    assert len(list((out / "plots").glob("*.png"))) == 5
+    assert (out / "cohort" / "runs.csv").exists()
+    assert "untreated_arr" in (out / "report.md").read_text()
+
+
+def test_reduced_cohort_keeps_the_core_directions(reduced):
+    _, r = reduced
+    assert value(r, "treated_arr_2y") < value(r, "untreated_arr")
+    assert value(r, "depletion_depth") < 0.15
+    assert value(r, "innate_sparing") > 0.35
+    assert value(r, "b_cell_overshoot") > 1.0
+    assert value(r, "treg_shift") > 1.0
+    assert value(r, "b_cell_recovery") < value(r, "cd8_recovery") < value(r, "cd4_recovery")
+    assert value(r, "antibody_clearance") < 40
+    assert value(r, "stem_cell_sparing") == 1.0
