@@ -343,7 +343,7 @@ class Repopulation(Section):
         120.0, "Time the B-cell survival factor takes to settle.", "days", ge=1, le=1000
     )
     thyroid_risk: float = _f(
-        0.0045,
+        0.004,
         "Daily chance of thyroid autoimmunity per unit of B-cell excess over baseline while T "
         "cells are depleted (B cells unchecked by T-cell regulation).",
         "per day",

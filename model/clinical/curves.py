@@ -17,14 +17,15 @@ ANTIBODY_DAYS = 60
 
 
 def monthly(run: Run, column: str, months: int, relative: bool = True) -> np.ndarray:
-    """``column`` at each month after the first infusion (NaN past the end of the run)."""
+    """``column`` at each month after the first infusion (NaN past the end of the run);
+    month 0 is the day before the first infusion."""
     course = first_course(run)
     origin = course[0] if course else run.start
     s = run.series(column)
     base = run.baseline(column) if relative else 1.0
     out = np.full(months + 1, np.nan)
     for m in range(months + 1):
-        day = origin + round(m * MONTH)
+        day = origin + round(m * MONTH) - 1
         if day < len(s) and base > 0:
             out[m] = s[day] / base
     return out

@@ -8,6 +8,8 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from model.batch.figures import PALETTE, STYLE, save
 from model.batch.stats import kaplan_meier, mean_ci
@@ -46,42 +48,52 @@ def _band(series: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def lymphocytes(path: Path, curves: Curves, course_months: list[float]) -> Path:
-    fig = Figure(figsize=(12, 8))
+    fig = Figure(figsize=(12, 8.5))
     axes = fig.subplots(2, 2, sharex=True)
     months = np.arange(curves.months + 1)
     for ax, kind in zip(axes.flat, KINDS_SHOWN, strict=True):
         med, lo, hi = _band(curves.kinds[kind])
-        ax.fill_between(months, lo, hi, color=PALETTE[0], alpha=0.2, label="model: 90% of patients")
-        ax.plot(months, med, color=PALETTE[0], lw=2.5, label="model: median")
+        ax.fill_between(months, lo, hi, color=PALETTE[0], alpha=0.2)
+        ax.plot(months, med, color=PALETTE[0], lw=2.5)
         for m in course_months:
             ax.axvline(m, color="0.4", lw=1, ls=":")
         ax.axhline(100, color="0.5", lw=0.8, ls="--")
         for i, (m, pct, text) in enumerate(PUBLISHED[kind]):
-            ax.plot(
-                m,
-                pct,
-                marker="D",
-                ms=9,
-                color=PALETTE[1],
-                ls="none",
-                label="published" if i == 0 else None,
-            )
+            ax.plot(m, pct, marker="D", ms=9, color=PALETTE[1], ls="none")
+            right = m > 25  # keep labels of late points inside the axes
             ax.annotate(
                 text,
                 (m, pct),
-                xytext=(6, 8 if i % 2 == 0 else -14),
+                xytext=(-10 if right else 10, 12 + 16 * i),
+                textcoords="offset points",
+                ha="right" if right else "left",
+                fontsize=9,
+                color=PALETTE[1],
+                arrowprops={"arrowstyle": "-", "color": PALETTE[1], "lw": 0.6},
+            )
+        if kind == "nk":
+            ax.axhline(35, color=PALETTE[1], lw=1.5, ls="--")
+            ax.annotate(
+                "lowest accepted nadir (35%)",
+                (30, 35),
+                xytext=(0, 6),
                 textcoords="offset points",
                 fontsize=9,
                 color=PALETTE[1],
             )
-        if kind == "nk":
-            ax.axhline(35, color=PALETTE[1], lw=1.5, ls="--", label="lowest accepted (35%)")
         ax.set_title(LABELS[kind])
         ax.set_ylabel("% of baseline")
         ax.set_ylim(0, max(200, float(np.nanmax(hi)) * 1.05))
-        ax.legend(fontsize=9, loc="lower right")
     for ax in axes[1]:
-        ax.set_xlabel("months after the first infusion (dotted: courses)")
+        ax.set_xlabel("months after the first infusion")
+    handles = [
+        Patch(color=PALETTE[0], alpha=0.2, label="model: 90% of patients"),
+        Line2D([], [], color=PALETTE[0], lw=2.5, label="model: median"),
+        Line2D([], [], marker="D", ms=9, color=PALETTE[1], ls="none", label="published figure"),
+        Line2D([], [], color="0.4", lw=1, ls=":", label="infusion course"),
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False)
+    fig.subplots_adjust(bottom=0.12)
     fig.suptitle("Blood lymphocytes after alemtuzumab: model cohort vs published figures")
     return save(fig, path)
 
