@@ -44,7 +44,7 @@ class Kind(IntEnum):
         )[self]
 
 
-ATTACKERS = (Kind.CD4, Kind.CD8, Kind.B_CELL)
+ATTACKERS = (Kind.CD4, Kind.CD8, Kind.B_CELL)  # the lowest kind numbers: `kind <= B_CELL`
 BLOOD = -1  # x coordinate of a row that is in the blood compartment, not on the grid
 
 

@@ -35,6 +35,7 @@ from model.scenario import DosingCourse, Scenario
 
 # Moore neighbourhood steps, including staying put.
 STEPS = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)], dtype=np.int64)
+MOORE = np.ones((3, 3), dtype=bool)  # 8-connected: sites touching at a corner are one lesion
 RELAPSE_WINDOW = 7  # days of new myelin loss summed for the relapse threshold
 RELAPSE_GAP = 30  # clinical definition: a new relapse starts >= 30 days after the last onset
 
@@ -416,7 +417,7 @@ class MSModel(Model):
         treg_rows = rows[kind == Kind.TREG]
         np.add.at(tregs, (t.x[treg_rows], t.y[treg_rows]), 1.0)
         nearby = ndimage.uniform_filter(tregs, size=3, mode="constant") * 9
-        attackers = rows[np.isin(kind, ATTACKERS) & t.autoreactive[rows] & (t.activated[rows] > 0)]
+        attackers = rows[(kind <= max(ATTACKERS)) & t.autoreactive[rows] & (t.activated[rows] > 0)]
         if attackers.size:
             x, y = t.x[attackers], t.y[attackers]
             suppression = np.clip(1 - d.treg_suppression * nearby[x, y], 0, 1)
@@ -448,8 +449,10 @@ class MSModel(Model):
     def lesions_and_relapses(self, loss: np.ndarray) -> None:
         d = self.params.disease
         lesion = self.grid.integrity.data < d.lesion_threshold
-        fresh = lesion & ~ndimage.binary_dilation(self.lesion_mask, structure=np.ones((3, 3)))
-        labels, n_new = ndimage.label(fresh, structure=np.ones((3, 3)))
+        n_new = 0
+        if (lesion & ~self.lesion_mask).any():  # most days no site crosses the threshold
+            fresh = lesion & ~ndimage.binary_dilation(self.lesion_mask, structure=MOORE)
+            labels, n_new = ndimage.label(fresh, structure=MOORE)
         if n_new:
             for sl in ndimage.find_objects(labels):
                 cx = (sl[0].start + sl[0].stop - 1) // 2
@@ -502,12 +505,12 @@ class MSModel(Model):
         t, d = self.lymphocytes, self.params.disease
         blood = self.counts()
         rows = t.rows()
-        effector = rows[np.isin(t.kind[rows], ATTACKERS)]
+        effector = rows[t.kind[rows] <= max(ATTACKERS)]
         integ = self.grid.integrity.data
         infl = self.grid.inflammation.data
-        lesion = integ < d.lesion_threshold
+        lesion = self.lesion_mask  # today's, from lesions_and_relapses
         active = lesion & (infl > d.active_threshold)
-        _, n_active = ndimage.label(active, structure=np.ones((3, 3)))
+        n_active = ndimage.label(active, structure=MOORE)[1] if active.any() else 0
         total_base = self.base.sum()
         cd4_lineage = blood[Kind.CD4] + blood[Kind.TREG]
         self.observation = {
