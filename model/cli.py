@@ -36,14 +36,23 @@ def seed_arg(text: str) -> int:
     return value
 
 
-def days_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of days") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: a run lasts at least 1 day")
-    return value
+def positive_int(what: str, least: str):
+    """An argparse type for a whole number of ``what`` that is at least 1."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number{what}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{value}: {least}")
+        return value
+
+    return parse
+
+
+days_arg = positive_int(" of days", "a run lasts at least 1 day")
+count_arg = positive_int("", "give at least 1")
 
 
 def overrides(assignments: list[str]) -> dict:

@@ -39,6 +39,19 @@ TIMESERIES_COLUMNS = (
     "baff",
     "progenitor_output",
 )
+INTEGER_COLUMNS = (  # counts and flags, written without decimals
+    "day",
+    "cd4",
+    "cd8",
+    "b_cells",
+    "treg",
+    "nk",
+    "tissue_cells",
+    "antibody",
+    "active_lesions",
+    "relapse_active",
+    "progenitor_output",
+)
 EVENT_COLUMNS = ("day", "kind", "detail")
 
 
@@ -60,19 +73,7 @@ class Recorder:
 
     def frame(self) -> pd.DataFrame:
         df = pd.DataFrame(self._rows[: self.n], columns=list(TIMESERIES_COLUMNS))
-        for c in (
-            "day",
-            "cd4",
-            "cd8",
-            "b_cells",
-            "treg",
-            "nk",
-            "tissue_cells",
-            "antibody",
-            "active_lesions",
-            "relapse_active",
-            "progenitor_output",
-        ):
+        for c in INTEGER_COLUMNS:
             df[c] = df[c].astype(np.int64)
         return df
 

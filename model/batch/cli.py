@@ -24,7 +24,7 @@ from model.batch.plan import DEFAULT_RUNNER, Plan, build_plan, parse_sweep
 from model.batch.progress import Progress, duration
 from model.batch.store import BatchStore
 from model.batch.worker import resolve
-from model.cli import days_arg, load_with_overrides, seed_arg
+from model.cli import count_arg, days_arg, load_with_overrides, seed_arg
 from model.outputs import (
     atomic_replace_file,
     command_line,
@@ -36,16 +36,6 @@ from model.outputs import (
 FAILED_RUNS = 1
 INTERRUPTED = 130
 RUNNER_ENV = "MSIM_BATCH_RUNNER"  # test hook: "module:function" used instead of simulate
-
-
-def count_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: give at least 1")
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -90,6 +80,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="ROOT",
         help="root seed of the cohort (default: the scenario's run.seed)",
     )
+    add_engine_options(p)
+    p.add_argument("--out", metavar="DIR", help="output folder (default: a new folder under runs/)")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish the batch already in --out: run only what is missing or failed",
+    )
+    p.set_defaults(handler=cmd_batch)
+
+
+def add_engine_options(p: argparse.ArgumentParser) -> None:
+    """--workers or --scheduler: where the runs go (shared with check-clinical)."""
     where = p.add_mutually_exclusive_group()
     where.add_argument(
         "--workers",
@@ -102,13 +104,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="tcp://HOST:PORT",
         help="send the runs to this dask.distributed scheduler",
     )
-    p.add_argument("--out", metavar="DIR", help="output folder (default: a new folder under runs/)")
-    p.add_argument(
-        "--resume",
-        action="store_true",
-        help="finish the batch already in --out: run only what is missing or failed",
-    )
-    p.set_defaults(handler=cmd_batch)
 
 
 def now() -> str:

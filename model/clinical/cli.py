@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from model.batch.cli import count_arg, execute, now
+from model.batch.cli import add_engine_options, execute, now
 from model.batch.engines import prestart_local
 from model.batch.plan import DEFAULT_RUNNER, Plan, build_plan
-from model.cli import seed_arg
+from model.cli import count_arg, seed_arg
 from model.clinical.curves import Curves
 from model.clinical.evaluate import evaluate, extract_all
 from model.clinical.figures import draw_all
@@ -52,18 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="Y",
         help="years of follow-up after the run-in (default 6)",
     )
-    where = p.add_mutually_exclusive_group()
-    where.add_argument(
-        "--workers",
-        type=count_arg,
-        metavar="N",
-        help="local worker processes (default: one per core)",
-    )
-    where.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="send the runs to this dask.distributed scheduler",
-    )
+    add_engine_options(p)
     p.add_argument(
         "--seed",
         type=seed_arg,
