@@ -125,10 +125,9 @@ def human_summary(s: dict, out: Path) -> str:
     ]
     if s["doses_given"]:
         for k in ("cd4", "cd8", "b_cells", "nk"):
-            lines.append(
-                f"  {k:8s} lowest {s[f'{k}_nadir_fraction']:.0%} of baseline; back to "
-                f"50%: {months(s[f'{k}_recovery_day'])}"
-            )
+            low = s[f"{k}_nadir_fraction"]
+            shown = "n/a (no cells at baseline)" if low is None else f"{low:.0%} of baseline"
+            lines.append(f"  {k:8s} lowest {shown}; back to 50%: {months(s[f'{k}_recovery_day'])}")
     lines.append(f"  outputs: {out}")
     return "\n".join(lines)
 
