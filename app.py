@@ -11,6 +11,7 @@ components that change only when the user does something.
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -25,6 +26,12 @@ from msim_app.controls import CompareSwitch, ScenarioControls, SeedControl, Slid
 from msim_app.panels import InspectorPanel, LessonPanel
 from msim_app.session import Session
 from msim_app.stage import Stage
+
+# The server holds every tab's model, millions of Python objects with 30 tabs: one full pass of the
+# cyclic garbage collector over them stalls every tab for 0.4-1.7 s (bench/sessions.py). Full
+# passes a tenth as often (the oldest generation's threshold 10 -> 100); younger garbage is
+# still collected as usual and cyclic garbage that reaches the oldest generation, later.
+gc.set_threshold(gc.get_threshold()[0], gc.get_threshold()[1], 100)
 
 CSS = """
 .msim-page { display: flex; gap: 16px; align-items: flex-start; padding: 4px; }

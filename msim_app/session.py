@@ -100,16 +100,22 @@ class Session:
         for arm in self.arms:
             arm.advance(days)
 
-    def play_tick(self, days: int) -> None:
-        """One Play frame: advance up to ``days`` days, stopping at the end of the run."""
-        days = max(1, min(int(days), 60, self.run_days - self.day))
-        if self.day >= self.run_days:
-            self._stop()
-        else:
-            self.advance(days)
+    def play_tick(self, days: int, count: int = 1) -> None:
+        """Play: up to ``count`` frames (at most 4) of up to ``days`` days each, sent together in
+        one message (the page shows them one per paint), stopping at the end of the run."""
+        frames: list[tuple[dict, list[bytes]]] = []
+        for _ in range(max(1, min(int(count), 4))):
+            if self.day < self.run_days:
+                self.advance(max(1, min(int(days), 60, self.run_days - self.day)))
+            frames.append(frame_message(self.arms, self.day >= self.run_days, False))
             if self.day >= self.run_days:
                 self._stop()
-        self.push_frame()
+                break
+        if self.stage is not None:
+            self.stage.send(
+                {"method": "frames", "args": [[h for h, _ in frames]]},
+                [b for _, bufs in frames for b in bufs],
+            )
 
     def step(self, days: int) -> None:
         """Step buttons: always advance (past the scenario's end too), then draw."""

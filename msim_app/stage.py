@@ -19,12 +19,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SPEEDS = [  # (key, label, days per frame, most frames per second; 0 = as fast as it can)
-    ("slow", "Slow (5 days/s)", 1, 5),
-    ("normal", "Normal (1 day a frame)", 1, 30),
-    ("fast", "Fast (as fast as it can)", 1, 0),
-    ("faster", "Faster (5 days a frame)", 5, 0),
-    ("fastest", "Fastest (20 days a frame)", 20, 0),
+SPEEDS = [  # (key, label, days per frame, most frames per second (0 = as fast as it can),
+    #  frames per message during Play: the page still shows them one by one)
+    ("slow", "Slow (5 days/s)", 1, 5, 1),
+    ("normal", "Normal (1 day a frame)", 1, 30, 3),
+    ("fast", "Fast (as fast as it can)", 1, 0, 3),
+    ("faster", "Faster (5 days a frame)", 5, 0, 1),
+    ("fastest", "Fastest (20 days a frame)", 20, 0, 1),
 ]
 
 
@@ -37,7 +38,7 @@ class Stage(ipyvue.VueTemplate):
     playing = traitlets.Bool(False).tag(sync=True)
     speed = traitlets.Unicode("normal").tag(sync=True)
     speeds = traitlets.List(
-        [{"key": k, "label": lab, "days": d, "fps": f} for k, lab, d, f in SPEEDS]
+        [{"key": k, "label": lab, "days": d, "fps": f, "batch": b} for k, lab, d, f, b in SPEEDS]
     ).tag(sync=True)
     notice = traitlets.Unicode("").tag(sync=True)  # one-line message under the toolbar
 
@@ -66,8 +67,8 @@ class Stage(ipyvue.VueTemplate):
         self._call("push_setup")
 
     def vue_want_frame(self, data: Any = None) -> None:
-        days = int((data or {}).get("days", 1)) if isinstance(data, dict) else 1
-        self._call("play_tick", days)
+        data = data if isinstance(data, dict) else {}
+        self._call("play_tick", int(data.get("days", 1)), int(data.get("count", 1)))
 
     def vue_step(self, data: Any = None) -> None:
         days = int((data or {}).get("days", 1)) if isinstance(data, dict) else 1
