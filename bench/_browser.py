@@ -7,6 +7,7 @@ mode, offline assets, telemetry off); ``launch`` starts Debian's Chromium throug
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -73,6 +74,21 @@ def stop_server(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def served(url: str | None):
+    """Yield ``(url, server process)``: the given url, or a server of our own started for the
+    benchmark and stopped afterwards (process None when the url was given)."""
+    if url is not None:
+        yield url, None
+        return
+    port = free_port()
+    proc = start_server(port)
+    try:
+        yield f"http://127.0.0.1:{port}/", proc
+    finally:
+        stop_server(proc)
 
 
 def launch(pw, extra_args: list[str] | None = None):

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _browser import READY, free_port, launch, start_server, stop_server
+from _browser import READY, launch, served
 
 COUNTER = """() => {
   // sample the day shown at every screen paint: a change is one new frame the user saw
@@ -66,17 +66,8 @@ def main() -> None:
     ap.add_argument("--compare", action="store_true")
     ap.add_argument("--url")
     args = ap.parse_args()
-    proc = None
-    url = args.url
-    if url is None:
-        port = free_port()
-        proc = start_server(port)
-        url = f"http://127.0.0.1:{port}/"
-    try:
+    with served(args.url) as (url, _):
         fps, days = measure(url, args.seconds, args.speed, args.compare)
-    finally:
-        if proc is not None:
-            stop_server(proc)
     print(f"browser_fps: {fps:.1f}")
     print(
         f"# speed {args.speed}{', side by side' if args.compare else ''}: {days} days simulated "

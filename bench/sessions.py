@@ -43,14 +43,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _browser import (
-    NO_THROTTLING_ARGS,
-    READY,
-    free_port,
-    launch,
-    start_server,
-    stop_server,
-)
+from _browser import NO_THROTTLING_ARGS, READY, launch, served
 
 VIEWPORT = {"width": 800, "height": 600}  # small: less to composite, same canvases drawn
 TAKE = """([t0, t1]) => (window.msimStats || []).filter((r) => r[0] >= t0 && r[0] <= t1)"""
@@ -189,13 +182,7 @@ def main() -> None:
     ap.add_argument("--url")
     args = ap.parse_args()
     counts = [int(c) for c in args.sessions.split(",")]
-    proc = None
-    url = args.url
-    if url is None:
-        port = free_port()
-        proc = start_server(port)
-        url = f"http://127.0.0.1:{port}/"
-    try:
+    with served(args.url) as (url, proc):
         results = measure(
             url,
             counts,
@@ -205,9 +192,6 @@ def main() -> None:
             args.nice,
             proc.pid if proc else None,
         )
-    finally:
-        if proc is not None:
-            stop_server(proc)
     for n, r in results.items():
         print(f"sessions_{n}_updates_per_s: {r['updates_per_s']:.2f}")
         print(f"sessions_{n}_updates_per_s_min: {r['updates_per_s_min']:.2f}")
