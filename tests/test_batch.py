@@ -219,10 +219,12 @@ def test_a_worker_process_that_dies_loses_only_runs_in_flight(tmp_path):
     assert done.returncode == 1, done.stderr
     runs = pd.read_csv(tmp_path / "out" / "runs.csv", keep_default_na=False)
     assert len(runs) == 8
-    lost = runs[runs.replicate == 2]
-    assert (lost.status == "error").all()
+    assert (runs[runs.replicate == 2].status == "error").all()
+    lost = runs[runs.status == "error"]
     assert lost.error.str.contains("worker process died").all()
-    assert (runs[runs.replicate == 0].status == "ok").all()  # finished before the crash
+    # The crashing run is the 5th task: with a window of 4 it starts only after a run ended,
+    # so at least that run was saved; which others were in flight depends on timing.
+    assert (runs.status == "ok").sum() >= 1
     again = msim(*args, "--resume", cwd=tmp_path, env=hook)
     assert again.returncode == 0, again.stderr
     runs = pd.read_csv(tmp_path / "out" / "runs.csv", keep_default_na=False)

@@ -85,8 +85,8 @@ class LocalPool:
 
         def fill() -> None:
             while len(pending) < window and (task := next(todo, None)) is not None:
-                ex = self._executor()
-                pending[ex.submit(execute, task)] = (task, ex)
+                fut, ex = self._submit(task)
+                pending[fut] = (task, ex)
 
         fill()
         while pending:
@@ -95,15 +95,29 @@ class LocalPool:
                 yield self._result(fut, *pending.pop(fut))
             fill()
 
+    def _submit(self, task: Task) -> tuple[Future, ProcessPoolExecutor]:
+        ex = self._executor()
+        try:
+            return ex.submit(execute, task), ex
+        except BrokenProcessPool:
+            # The pool broke after the last results were read: this task was never in
+            # flight, so it goes to a fresh pool instead of being recorded as lost.
+            self._discard(ex)
+            ex = self._executor()
+            return ex.submit(execute, task), ex
+
+    def _discard(self, ex: ProcessPoolExecutor) -> None:
+        if self._ex is ex:
+            ex.shutdown(wait=False, cancel_futures=True)
+            self._ex = None
+
     def _result(self, fut: Future, task: Task, ex: ProcessPoolExecutor) -> Result:
         try:
             return fut.result()
         except BrokenProcessPool:
             # A worker process died (killed, out of memory): every run in flight on its pool
             # is lost. Record them and carry on with a fresh pool; --resume retries them.
-            if self._ex is ex:
-                ex.shutdown(wait=False, cancel_futures=True)
-                self._ex = None
+            self._discard(ex)
             return failed(
                 task["run_id"],
                 "worker process died (killed or out of memory) while this run was in flight",
