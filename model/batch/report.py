@@ -177,10 +177,14 @@ def lymphocyte_bands(
     for key, v in values.items():
         days = v.shape[1]
         q = np.full((len(BAND), days, len(KINDS)), np.nan)
-        for lo in range(0, days, 256):  # in slices: nanpercentile copies what it is given
+        for lo in range(0, days, 256):  # in slices: percentile copies what it is given
+            chunk = v[:, lo : lo + 256]
+            if not np.isnan(chunk).any():  # the usual case, and about 20x faster
+                q[:, lo : lo + 256] = np.percentile(chunk, BAND, axis=0)
+                continue
             with warnings.catch_warnings():  # a kind with no baseline is all-NaN: left blank
                 warnings.simplefilter("ignore", RuntimeWarning)
-                q[:, lo : lo + 256] = np.nanpercentile(v[:, lo : lo + 256], BAND, axis=0)
+                q[:, lo : lo + 256] = np.nanpercentile(chunk, BAND, axis=0)
         out[key] = Bands(len(v), *q)
     return out
 

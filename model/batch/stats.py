@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtri, stdtrit  # t and normal quantiles; lighter than scipy.stats
 
 BOOTSTRAP_SEED = 20_260_101
 BOOTSTRAP_SAMPLES = 4000
@@ -34,7 +34,7 @@ def mean_ci(values: np.ndarray, level: float = 0.95, floor: float | None = 0.0) 
     m = float(x.mean())
     if x.size == 1:
         return Estimate(m, n=1)
-    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    half = float(stdtrit(x.size - 1, 0.5 + level / 2) * x.std(ddof=1) / math.sqrt(x.size))
     low = m - half if floor is None else max(floor, m - half)
     return Estimate(m, low, m + half, int(x.size))
 
@@ -43,7 +43,7 @@ def wilson(successes: int, n: int, level: float = 0.95) -> Estimate:
     """A proportion with the Wilson score interval: sensible at 0%, 100% and small n."""
     if n == 0:
         return Estimate(None)
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(ndtri(0.5 + level / 2))
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)

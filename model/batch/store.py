@@ -26,7 +26,6 @@ from model.batch.errors import BatchError
 from model.batch.plan import Plan
 from model.batch.worker import EVENTS_SCHEMA
 from model.outputs import atomic_replace_file, write_json
-from model.run import TIMESERIES_COLUMNS
 
 PLAN_FILE = "plan.json"
 EVENT_ROWS_PER_GROUP = 65_536  # events are a few rows per run: group them, memory stays small
@@ -202,6 +201,8 @@ class BatchStore:
                 elif table.num_rows:
                     writer.write_table(table)
             if writer is None:  # no run finished: an empty table with the expected columns
+                from model.run import TIMESERIES_COLUMNS
+
                 schema = schema or pa.schema(
                     [("run_id", pa.string())] + [(c, pa.float64()) for c in TIMESERIES_COLUMNS]
                 )

@@ -20,7 +20,6 @@ from model.batch.plan import DEFAULT_RUNNER, Plan, build_plan
 from model.cli import count_arg, seed_arg
 from model.clinical.curves import Curves
 from model.clinical.evaluate import evaluate, extract_all
-from model.clinical.figures import draw_all
 from model.clinical.measures import MONTH, Patient, Run
 from model.clinical.report import fmt, interval, write_report
 from model.clinical.targets import load_targets
@@ -128,6 +127,8 @@ def cmd_check_clinical(args: argparse.Namespace) -> int:
     results = evaluate(targets, extracted)
     first = plan.base.dosing.courses[0].start_day
     course_months = [(c.start_day - first) / MONTH for c in plan.base.dosing.courses]
+    from model.clinical.figures import draw_all  # matplotlib: only when drawing
+
     figures = draw_all(out / "plots", curves, course_months)
     context = {
         "patients": len(extracted),
