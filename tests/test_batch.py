@@ -308,12 +308,19 @@ def test_resume_refuses_a_different_batch(batch, capsys):
     assert "replicates" in capsys.readouterr().err
 
 
+def test_a_complete_batch_keeps_one_small_json_per_run_and_no_parquet_parts(batch):
+    parts = batch["out"] / "parts"
+    assert len(list(parts.glob("*.json"))) == 6
+    assert not list(parts.glob("*.parquet"))  # their rows are in the final tables
+
+
 def test_resume_of_a_finished_batch_runs_nothing_and_changes_nothing(batch):
-    before = (batch["out"] / "runs.csv").read_bytes()
+    names = ("runs.csv", "timeseries.parquet", "events.parquet", "summary.md")
+    before = {n: (batch["out"] / n).read_bytes() for n in names}
     again = msim(*batch["args"], "--out", "two", "--resume", cwd=batch["root"])
     assert again.returncode == 0, again.stderr
     assert "6 already finished, 0 to run" in again.stderr
-    assert (batch["out"] / "runs.csv").read_bytes() == before
+    assert {n: (batch["out"] / n).read_bytes() for n in names} == before
 
 
 # ----------------------------------------------------------------------------- statistics

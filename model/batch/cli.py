@@ -200,7 +200,10 @@ def execute(
         finally:
             engine.close()
         t_runs = time.monotonic()
-        rows = finish(plan, store, out)
+        if counts["run_this_time"] == 0 and store.compacted():
+            rows = store.rows(plan)  # a complete batch resumed: its tables are final already
+        else:
+            rows = finish(plan, store, out)
     except KeyboardInterrupt:
         print(
             f"interrupted: finished runs are saved in {out}; rerun the same command with "
@@ -243,6 +246,8 @@ def execute(
         },
     }
     store.write_manifest(manifest)
+    if not failed:
+        store.compact()
     print(
         f"msim batch: {len(rows) - len(failed)} of {len(rows)} runs finished"
         + (f", {len(failed)} failed (status column of runs.csv)" if failed else "")

@@ -6,7 +6,8 @@ written to a temporary name and renamed, and the json is the commit marker, so a
 at any moment leaves only whole runs behind and ``--resume`` knows exactly what is missing.
 ``runs.csv``, ``timeseries.parquet`` and ``events.parquet`` are rebuilt from the parts in
 run_id order, one part at a time, so they are identical whatever the completion order, the
-engine, the worker count or the number of interruptions, and memory stays bounded.
+engine, the worker count or the number of interruptions, and memory stays bounded. Once every
+run is ok and the tables are written, the Parquet parts are dropped (the tables hold them).
 """
 
 from __future__ import annotations
@@ -217,6 +218,23 @@ class BatchStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         return total
+
+    def compact(self) -> None:
+        """After a batch with every run ok: the runs' Parquet parts are now in the final tables,
+        so drop them (half the folder's size); each run's small .json stays for --resume."""
+        for path in self.parts.glob("*.parquet"):
+            path.unlink()
+
+    def compacted(self) -> bool:
+        """True when the final tables were built and the Parquet parts dropped: resuming such
+        a batch has nothing to redo (a failed run keeps the parts, and has none of its own)."""
+        done = self.finished()
+        return (
+            bool(done)
+            and all(s == "ok" for s in done.values())
+            and (self.out / "manifest.json").is_file()
+            and not any(self.parts.glob("*.parquet"))
+        )
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         tmp = self.out / ".manifest.json.tmp"

@@ -8,16 +8,21 @@ with ``page.msim_assert_clean()``.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 REPO = Path(__file__).resolve().parents[2]
 MSIM = [sys.executable, "-m", "model"]
 STEP_TIMEOUT = 20_000  # ms for the page to show a stepped day
+HEALTHY_MYELIN = (243, 237, 224)  # msim_app.palette.HEALTHY: the tissue view's cream
+KINDS = ("cd4_pct", "cd8_pct", "b_cells_pct", "treg_pct", "nk_pct")
 
 
 def open_app(page: Page) -> None:
@@ -44,6 +49,35 @@ def step(page: Page, days: int = 1) -> None:
     button = ".msim-step" if days == 1 else ".msim-step-week"
     page.click(button)
     wait_day(page, before + (1 if days == 1 else 7))
+
+
+def save_picture(page: Page, tmp_path: Path) -> tuple[str, Image.Image]:
+    """Press "Picture as PNG" from the keyboard; the suggested file name and the decoded PNG."""
+    page.locator(".msim-export-png").focus()
+    with page.expect_download() as info:
+        page.keyboard.press("Enter")
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return info.value.suggested_filename, Image.open(path).convert("RGB")
+
+
+def assert_picture_has_views_and_charts(page: Page, picture: Image.Image) -> None:
+    """Bigger than the charts canvas, with at least half of every tissue view's area in healthy
+    myelin's cream (a colour the charts never use)."""
+    charts = page.evaluate("() => { const c = document.querySelector('.msim-charts');"
+                           " return [c.width, c.height]; }")  # fmt: skip
+    views = page.evaluate("() => [...document.querySelectorAll('.msim-view')]"
+                          ".reduce((a, c) => a + c.width * c.height, 0)")  # fmt: skip
+    assert picture.width > charts[0] and picture.height > charts[1]
+    pixels = np.asarray(picture, dtype=np.int16)
+    cream = (np.abs(pixels - HEALTHY_MYELIN).max(axis=2) <= 2).sum()
+    assert cream > views / 2, f"{cream} cream pixels for {views} pixels of tissue view"
+
+
+def chart_series(page: Page) -> dict[str, list[str]]:
+    """What each chart panel plots, as "arm:column" (arm 1 = the untreated twin)."""
+    return json.loads(page.locator(".msim-charts").get_attribute("data-series"))
 
 
 def test_first_view(page: Page) -> None:
@@ -168,11 +202,14 @@ def test_exports_csv_and_png(page: Page, tmp_path: Path) -> None:
     lines = csv.read_text().splitlines()
     assert lines[0].startswith("day,cd4,cd8,b_cells,treg,nk")
     assert len(lines) == 1 + 7
-    with page.expect_download() as info:
-        page.click(".msim-export-png")
-    png = tmp_path / "charts.png"
-    info.value.save_as(png)
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    csv_name = info.value.suggested_filename
+    assert csv_name == "msim-two-courses-standard-schedule-seed1-day7.csv"
+    # the picture: same name as the CSV, the tissue view and the charts in one PNG
+    name, picture = save_picture(page, tmp_path)
+    assert name == csv_name.removesuffix(".csv") + ".png"
+    assert_picture_has_views_and_charts(page, picture)
+    assert not any(s.startswith("1:") for s in chart_series(page)["blood"])
+    expect(page.locator(".msim-key-untreated")).to_have_count(0)
     page.msim_assert_clean()
 
 
@@ -186,7 +223,7 @@ def test_give_a_course_shows_the_infusion_banner(page: Page) -> None:
     page.msim_assert_clean()
 
 
-def test_treated_and_untreated_side_by_side(page: Page) -> None:
+def test_treated_and_untreated_side_by_side(page: Page, tmp_path: Path) -> None:
     open_app(page)
     page.locator(".msim-compare-toggle input").check(force=True)
     expect(page.locator(".msim-view")).to_have_count(2)
@@ -194,6 +231,12 @@ def test_treated_and_untreated_side_by_side(page: Page) -> None:
     step(page, 7)
     expect(page.locator(".msim-relapses-untreated")).to_be_visible()
     expect(page.locator(".msim-relapse-difference")).to_be_visible()
+    # the blood counts chart draws the twin's five kinds too, and the legend says it is dashed
+    blood = chart_series(page)["blood"]
+    assert all(f"0:{k}" in blood and f"1:{k}" in blood for k in KINDS), blood
+    expect(page.locator(".msim-key-untreated")).to_contain_text("untreated")
+    # the picture holds both tissue views beside the charts
+    assert_picture_has_views_and_charts(page, save_picture(page, tmp_path)[1])
     page.select_option(".msim-speed", "fastest")
     page.click(".msim-play")
     page.wait_for_function("() => +document.querySelector('.msim-day').textContent >= 120")
