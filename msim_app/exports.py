@@ -11,6 +11,14 @@ from msim_app.arm import Arm
 log = logging.getLogger(__name__)
 
 
+def file_stem(scenario_name: str, seed: int) -> str:
+    """``msim-<scenario>-seed<N>``: the start of every run download's name (CSV and picture),
+    so a teacher can tell which scenario and patient a file came from; the page adds the day."""
+    keep = "".join(c.lower() if c.isalnum() else "-" for c in scenario_name)
+    slug = "-".join(p for p in keep.split("-") if p)[:40] or "run"
+    return f"msim-{slug}-seed{seed}"
+
+
 def run_csv(arms: list[Arm]) -> bytes:
     """The first arm's days so far in the columns ``msim run`` writes to timeseries.csv; in
     side-by-side mode the untreated arm's columns follow, prefixed ``untreated_``."""

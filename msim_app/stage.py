@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 import ipyvue
 import traitlets
 
+from msim_app.exports import file_stem
+
 if TYPE_CHECKING:
     from msim_app.session import Session
 
@@ -94,10 +96,5 @@ class Stage(ipyvue.VueTemplate):
     def vue_export_csv(self, _data: Any = None) -> None:
         s = self.session
         if s is not None:
-            name = f"msim-{_slug(s.scenario.name)}-seed{s.seed}-day{s.day}.csv"
+            name = f"{file_stem(s.scenario.name, s.seed)}-day{s.day}.csv"
             s.send_file(name, "text/csv", s.csv_bytes())
-
-
-def _slug(text: str) -> str:
-    keep = "".join(c.lower() if c.isalnum() else "-" for c in text)
-    return "-".join(p for p in keep.split("-") if p)[:40] or "run"

@@ -12,6 +12,7 @@ import numpy as np
 from model.scenario import Scenario
 from msim_app import frames
 from msim_app.arm import Arm
+from msim_app.exports import file_stem
 from msim_app.history import CHART_COLUMNS
 from msim_app.palette import KIND_COLOURS, KIND_SHORT, LEGEND_TISSUE
 
@@ -35,6 +36,7 @@ def setup_message(scenario: Scenario, arms: list[Arm], seed: int) -> dict:
         "legend_tissue": LEGEND_TISSUE,
         "scenario": scenario.name,
         "seed": seed,
+        "file_stem": file_stem(scenario.name, seed),  # the picture's name: + "-day<N>.png"
     }
 
 
