@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def engine(years: float) -> dict[str, float]:
-    from model.run import prepare, simulate
-    from model.scenario import load_scenario
+    from model.run import simulate
+    from model.scenario import load_scenario, prepare
 
     sc = load_scenario(ROOT / "scenarios" / "two-courses.toml")
     sc = prepare(sc, days=sc.run.baseline_days + round(365 * years))

@@ -21,7 +21,7 @@ from model.outputs import (
     write_csv,
     write_json,
 )
-from model.scenario import ScenarioError, load_scenario, parse_assignment
+from model.scenario import ScenarioError, load_scenario, parse_assignment, prepare
 
 USAGE_ERROR = 2
 
@@ -67,7 +67,7 @@ def load_with_overrides(path: str, assignments: list[str]):
 
 # ----------------------------------------------------------------------------- run
 def cmd_run(args: argparse.Namespace) -> int:
-    from model.run import prepare, simulate
+    from model.run import simulate
 
     scenario = prepare(load_with_overrides(args.scenario, args.set), args.days, args.untreated)
     seed = scenario.run.seed if args.seed is None else args.seed

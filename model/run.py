@@ -94,13 +94,6 @@ class RunResult:
     summary: dict
 
 
-def prepare(scenario: Scenario, days: int | None = None, untreated: bool = False) -> Scenario:
-    """The scenario as it will run: ``days`` and ``untreated`` folded in and validated."""
-    if days is not None:
-        scenario = scenario.with_overrides({"run.days": days}, source="--days")
-    return scenario.untreated() if untreated else scenario
-
-
 def simulate(
     scenario: Scenario,
     seed: int | None = None,

@@ -452,6 +452,13 @@ class Scenario(Section):
         return validate_data(apply_overrides(self.to_dict(), overrides, source), source)
 
 
+def prepare(scenario: Scenario, days: int | None = None, untreated: bool = False) -> Scenario:
+    """The scenario as it will run: ``days`` and ``untreated`` folded in and validated."""
+    if days is not None:
+        scenario = scenario.with_overrides({"run.days": days}, source="--days")
+    return scenario.untreated() if untreated else scenario
+
+
 # ----------------------------------------------------------------------------- reading
 
 

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from model.batch import arms as arms_mod
-from model.batch.arms import Arm, parse_arms, register_arm
+from model.batch.arms import Arm, parse_arms, register_arm, schedule_arm
 from model.batch.errors import BatchError
 from model.batch.plan import build_plan, parse_sweep, replicate_seeds
 from model.batch.progress import Progress
@@ -351,3 +351,86 @@ def test_plain_progress_lines_say_done_total_elapsed_and_eta():
     progress.update()
     lines = stream.getvalue().splitlines()
     assert lines[-1].startswith("runs 4/4 done") and "elapsed" in lines[-1] and "ETA" in lines[0]
+
+
+# ----------------------------------------------------------------------------- schedules
+LATE = """name = "late course"
+[[dosing.courses]]
+start_day = 100
+days = 3
+"""
+
+
+def test_a_schedule_arm_changes_the_dosing_and_nothing_else(tmp_path):
+    late = tmp_path / "late.toml"
+    late.write_text(LATE, encoding="utf-8")
+    base = Scenario(name="base", disease={"flare_rate": 2.0})
+    schedules = {"late": schedule_arm(f"late={late}")}
+    plan = build_plan(base, parse_arms("treated", schedules), [], 2, 9, extra_arms=schedules)
+    assert plan.arms == ["treated", "late"]
+    treated, other = plan.scenarios[("treated", 0)], plan.scenarios[("late", 0)]
+    assert other["dosing"]["courses"] == [{"start_day": 100, "days": 3, "dose_mg": 12.0}]
+    assert other["disease"] == treated["disease"]  # the batch's patient, not the file's
+    assert {k for k in treated if treated[k] != other[k]} == {"dosing", "name"}
+    assert "late.toml" in plan.descriptions["late"]
+    # an edited schedule file is another batch: --resume must not mix the two
+    late.write_text(LATE.replace("100", "110"), encoding="utf-8")
+    again = {"late": schedule_arm(f"late={late}")}
+    changed = build_plan(base, ["treated", "late"], [], 2, 9, extra_arms=again)
+    assert changed.fingerprint() != plan.fingerprint()
+
+
+def test_schedules_compare_on_the_same_patients(tmp_path):
+    scenario = small_scenario(tmp_path)
+    (tmp_path / "late.toml").write_text(LATE, encoding="utf-8")
+    args = ["batch", str(scenario), "--replicates", "2", "--days", DAYS, "--seed", "8"]
+    done = msim(*args, "--schedule", "late=late.toml", "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    runs = pd.read_csv(tmp_path / "out" / "runs.csv")
+    assert sorted(set(runs.arm)) == ["late", "treated", "untreated"]
+    ts = pq.read_table(tmp_path / "out" / "timeseries.parquet").to_pandas()
+    events = pq.read_table(tmp_path / "out" / "events.parquet").to_pandas()
+    for r in range(2):
+        ids = runs[runs.replicate == r].set_index("arm").run_id
+        late = ts[ts.run_id == ids["late"]].drop(columns="run_id").reset_index(drop=True)
+        none = ts[ts.run_id == ids["untreated"]].drop(columns="run_id").reset_index(drop=True)
+        pd.testing.assert_frame_equal(late.iloc[:100], none.iloc[:100])  # same patient
+        doses = events[(events.run_id == ids["late"]) & (events.kind == "dose")]
+        assert sorted(doses.day) == [100, 101, 102]
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "**late**: the dosing schedule of late.toml" in summary
+
+
+@pytest.mark.parametrize(
+    ("schedule", "message"),
+    [
+        ("late", "is not NAME=FILE"),
+        ("late=missing.toml", "missing.toml"),
+        ("treated=late.toml", "'treated' is a built-in arm"),
+        ("two words=late.toml", "may hold only letters, digits and _"),
+    ],
+)
+def test_bad_schedules_exit_2_before_any_run(tmp_path, capsys, schedule, message):
+    scenario = small_scenario(tmp_path)
+    (tmp_path / "late.toml").write_text(LATE, encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["batch", str(scenario), "--replicates", "1", "--out", str(out)]
+    code = main([*args, "--schedule", schedule.replace("late.toml", str(tmp_path / "late.toml"))])
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_schedule_that_starts_inside_the_batch_run_in_is_refused(tmp_path, capsys):
+    scenario = tmp_path / "long-run-in.toml"
+    scenario.write_text(
+        'name = "long run-in"\n[run]\nbaseline_days = 120\n'
+        "[[dosing.courses]]\nstart_day = 130\ndays = 3\n",
+        encoding="utf-8",
+    )
+    late = tmp_path / "late.toml"  # fine on its own (day 100, after its 60-day run-in)
+    late.write_text(LATE, encoding="utf-8")
+    code = main(["batch", str(scenario), "--replicates", "1", "--schedule", f"late={late}"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"--schedule late={late}" in err and "inside the 120-day baseline" in err

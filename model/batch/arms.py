@@ -1,16 +1,18 @@
 """Arms: named ways of turning the scenario into the scenario one group of runs gets.
 
-A registry rather than an if-chain, so a new arm (e.g. a delayed second course) is one
-:func:`register_arm` call and nothing else in the batch code changes.
+A registry rather than an if-chain, so a new arm is one :func:`register_arm` call and nothing
+else in the batch code changes. Schedules are compared with :func:`schedule_arm`: an arm that
+gives the batch's patients another file's dosing schedule and changes nothing else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from model.batch.errors import BatchError
-from model.scenario import Scenario
+from model.scenario import Scenario, load_scenario, validate_data
 
 CONTROL = "untreated"  # the arm every other arm is compared with, patient by patient
 
@@ -32,22 +34,51 @@ def register_arm(arm: Arm) -> Arm:
     return arm
 
 
-register_arm(Arm("treated", "the scenario as it is", lambda s: s))
+register_arm(Arm("treated", "the scenario as it is, with its own dosing schedule", lambda s: s))
 register_arm(
     Arm("untreated", "the same patient with every dosing course removed", Scenario.untreated)
 )
 
 
-def parse_arms(text: str) -> list[str]:
-    """``"treated,untreated"`` -> names, refusing unknown or repeated arms."""
+def schedule_arm(text: str) -> Arm:
+    """``NAME=FILE`` -> arm NAME: the batch's scenario with FILE's ``[dosing]`` section (its
+    courses and retreatment rule), so schedules are compared on the same virtual patients."""
+    name, sep, path = (part.strip() for part in text.partition("="))
+    if not sep or not name or not path:
+        raise BatchError(
+            f"--schedule: '{text}' is not NAME=FILE, e.g. --schedule one=scenarios/one-course.toml"
+        )
+    if not name.isidentifier():
+        raise BatchError(
+            f"--schedule {text}: the arm name '{name}' may hold only letters, digits and _ "
+            "(it becomes part of every run id)"
+        )
+    if name in ARMS:
+        raise BatchError(f"--schedule {text}: '{name}' is a built-in arm; choose another name")
+    dosing = load_scenario(path).dosing.model_dump(mode="json")
+
+    def build(scenario: Scenario) -> Scenario:
+        data = {**scenario.to_dict(), "dosing": dosing}
+        data["name"] = f"{scenario.name} ({name}: dosing of {Path(path).name})"
+        return validate_data(data, f"--schedule {text}")
+
+    return Arm(name, f"the dosing schedule of {path}", build)
+
+
+def parse_arms(text: str, extra: dict[str, Arm] | None = None) -> list[str]:
+    """``"treated,untreated"`` -> names, refusing unknown or repeated arms. Arms in ``extra``
+    (from ``--schedule``) are known too, and added at the end when ``text`` leaves them out."""
+    extra = extra or {}
+    known = {**ARMS, **extra}
     names = [n.strip() for n in text.split(",") if n.strip()]
+    names += [n for n in extra if n not in names]
     if not names:
         raise BatchError("--arms: give at least one arm, e.g. --arms treated,untreated")
-    unknown = [n for n in names if n not in ARMS]
+    unknown = [n for n in names if n not in known]
     if unknown:
         raise BatchError(
             f"--arms: unknown arm(s) {', '.join(unknown)}; known arms: "
-            + ", ".join(f"{a.name} ({a.description})" for a in ARMS.values())
+            + ", ".join(f"{a.name} ({a.description})" for a in known.values())
         )
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from model.batch.arms import ARMS, parse_arms
+from model.batch.arms import ARMS, parse_arms, schedule_arm
 from model.batch.engines import Engine, make_engine, prestart_local
 from model.batch.errors import BatchError
 from model.batch.plan import DEFAULT_RUNNER, Plan, build_plan, parse_sweep
@@ -32,6 +32,7 @@ from model.outputs import (
     library_versions,
     package_version,
 )
+from model.scenario import prepare
 
 FAILED_RUNS = 1
 INTERRUPTED = 130
@@ -59,6 +60,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--arms",
         default="treated,untreated",
         help=f"comma-separated arms (default: treated,untreated; known: {', '.join(ARMS)})",
+    )
+    p.add_argument(
+        "--schedule",
+        action="append",
+        default=[],
+        metavar="NAME=FILE",
+        help="add arm NAME: the scenario with the dosing schedule of FILE, nothing else changed "
+        "(e.g. one=scenarios/one-course.toml); repeat to compare several schedules",
     )
     p.add_argument(
         "--sweep",
@@ -145,10 +154,11 @@ def versions() -> dict[str, str]:
 
 def build(args: argparse.Namespace) -> Plan:
     """Everything the user gave, checked: raises before any run or file."""
-    from model.run import prepare
-
     base = prepare(load_with_overrides(args.scenario, args.set), args.days)
-    arms = parse_arms(args.arms)
+    schedules = {arm.name: arm for arm in map(schedule_arm, args.schedule)}
+    if len(schedules) < len(args.schedule):
+        raise BatchError("--schedule: two schedules have the same arm name")
+    arms = parse_arms(args.arms, schedules)
     sweeps = [parse_sweep(s) for s in args.sweep]
     runner = os.environ.get(RUNNER_ENV) or DEFAULT_RUNNER
     try:
@@ -156,7 +166,7 @@ def build(args: argparse.Namespace) -> Plan:
     except (ImportError, AttributeError, ValueError) as err:
         raise BatchError(f"{RUNNER_ENV}={runner}: cannot be imported ({err})") from None
     root = base.run.seed if args.seed is None else args.seed
-    return build_plan(base, arms, sweeps, args.replicates, root, runner)
+    return build_plan(base, arms, sweeps, args.replicates, root, runner, schedules)
 
 
 def cmd_batch(args: argparse.Namespace) -> int:

@@ -30,8 +30,10 @@ STYLE = {
 }
 
 
-def colour(arm: str) -> str:
-    return PALETTE[list(ARMS).index(arm) % len(PALETTE)] if arm in ARMS else PALETTE[-1]
+def colour(arm: str, arms: list[str]) -> str:
+    """Built-in arms keep their colour in every batch; other arms (``--schedule``) follow."""
+    order = [*ARMS, *(a for a in arms if a not in ARMS)]
+    return PALETTE[order.index(arm) % len(PALETTE)]
 
 
 def save(fig: Figure, path: Path) -> Path:
@@ -91,7 +93,15 @@ def draw_estimates(
             lo.append((est.value - (est.low if est.low is not None else est.value)) * scale)
             hi.append(((est.high if est.high is not None else est.value) - est.value) * scale)
         ax.errorbar(
-            xs, ys, yerr=[lo, hi], fmt="o", ms=8, capsize=6, lw=2, color=colour(arm), label=arm
+            xs,
+            ys,
+            yerr=[lo, hi],
+            fmt="o",
+            ms=8,
+            capsize=6,
+            lw=2,
+            color=colour(arm, plan.arms),
+            label=arm,
         )
     ax.axhline(0, color="0.6", lw=0.8)
     ax.set_title(title)
@@ -118,8 +128,10 @@ def draw_lymphocytes(
         ax.axhline(100, color="0.5", lw=0.8, ls="--")
         for arm in have:
             b = bands[(point, arm)]
-            ax.fill_between(months, b.low[:, j], b.high[:, j], color=colour(arm), alpha=0.2, lw=0)
-            ax.plot(months, b.median[:, j], color=colour(arm), lw=2)
+            ax.fill_between(
+                months, b.low[:, j], b.high[:, j], color=colour(arm, plan.arms), alpha=0.2, lw=0
+            )
+            ax.plot(months, b.median[:, j], color=colour(arm, plan.arms), lw=2)
         ax.set_title(KIND_LABELS[kind])
         ax.set_ylabel("% of own baseline")
         ax.set_ylim(bottom=0)
@@ -133,11 +145,11 @@ def draw_lymphocytes(
         legend.fill_between(
             [],
             [],
-            color=colour(arm),
+            color=colour(arm, plan.arms),
             alpha=0.2,
             label=f"{arm}: 90% of patients ({bands[(point, arm)].runs})",
         )
-        legend.plot([], [], color=colour(arm), lw=2, label=f"{arm}: median")
+        legend.plot([], [], color=colour(arm, plan.arms), lw=2, label=f"{arm}: median")
     if spans:
         legend.fill_between([], [], color="0.55", alpha=0.35, label="infusion days")
     legend.plot([], [], color="0.5", lw=0.8, ls="--", label="baseline (100%)")
@@ -164,7 +176,9 @@ def draw_relapse_free(
         days, surv, n = curves[(point, arm)]
         x = np.append(days / MONTH, end)
         y = np.append(surv, surv[-1]) * 100
-        ax.step(x, y, where="post", lw=2.5, color=colour(arm), label=f"{arm} ({n} patients)")
+        ax.step(
+            x, y, where="post", lw=2.5, color=colour(arm, plan.arms), label=f"{arm} ({n} patients)"
+        )
     ax.set_ylim(0, 102)
     ax.set_xlim(0, end)
     ax.set_xlabel("months of follow-up (after the run-in)")

@@ -8,6 +8,7 @@ scenario is validated here, so bad input stops the batch before any run starts.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from model.batch.arms import ARMS
+from model.batch.arms import ARMS, Arm
 from model.batch.errors import BatchError
 from model.outputs import package_version
 from model.scenario import Scenario, parse_assignment
@@ -74,6 +75,7 @@ class Plan:
     runner: str = DEFAULT_RUNNER
     points: list[dict[str, Any]] = field(default_factory=list)
     scenarios: dict[tuple[str, int], dict] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)  # arm -> what it changes
     runs: list[RunSpec] = field(default_factory=list)
 
     def point_label(self, point: int) -> str:
@@ -100,6 +102,12 @@ class Plan:
             "scenario": self.scenarios[(run.arm, run.point)],
         }
 
+    def scenarios_sha256(self) -> str:
+        """One hash of every run's scenario: a ``--schedule`` file edited since the batch
+        started changes it, so --resume cannot mix two schedules under one arm name."""
+        text = json.dumps(sorted(self.scenarios.items(), key=str), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
     def fingerprint(self) -> dict[str, Any]:
         """What must match for ``--resume`` to continue this plan."""
         return json.loads(
@@ -108,6 +116,7 @@ class Plan:
                     "scenario_sha256": self.base.sha256(),
                     "days": self.base.run.days,
                     "arms": self.arms,
+                    "arm_scenarios_sha256": self.scenarios_sha256(),
                     "sweeps": [{"key": s.key, "values": list(s.values)} for s in self.sweeps],
                     "replicates": self.replicates,
                     "root_seed": self.root_seed,
@@ -126,8 +135,11 @@ def build_plan(
     replicates: int,
     root_seed: int,
     runner: str = DEFAULT_RUNNER,
+    extra_arms: dict[str, Arm] | None = None,
 ) -> Plan:
-    """Expand arms x sweep points x replicates, validating every scenario first."""
+    """Expand arms x sweep points x replicates, validating every scenario first. ``extra_arms``
+    are arms beside the registry's (``--schedule``)."""
+    known = {**ARMS, **(extra_arms or {})}
     if replicates < 1:
         raise BatchError(f"--replicates: {replicates}; a batch needs at least 1 replicate")
     keys = [s.key for s in sweeps]
@@ -143,6 +155,7 @@ def build_plan(
             "in one --sweep KEY=V1,V2,..."
         )
     plan = Plan(base, list(arms), list(sweeps), replicates, root_seed, runner)
+    plan.descriptions = {arm: known[arm].description for arm in arms}
     plan.points = [
         dict(zip(keys, combo, strict=True))
         for combo in itertools.product(*(s.values for s in sweeps))
@@ -151,7 +164,7 @@ def build_plan(
         label = plan.point_label(p)
         scenario = base.with_overrides(values, source=f"--sweep {label}") if values else base
         for arm in arms:
-            plan.scenarios[(arm, p)] = ARMS[arm].build(scenario).to_dict()
+            plan.scenarios[(arm, p)] = known[arm].build(scenario).to_dict()
     seeds = replicate_seeds(root_seed, replicates)
     pw, rw = max(2, len(str(len(plan.points) - 1))), max(3, len(str(replicates - 1)))
     runs = [

@@ -7,6 +7,7 @@ fixed number formats the text is identical whenever the runs are.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass
@@ -112,8 +113,9 @@ def recovery_table(plan: Plan, rows: list[dict[str, Any]]) -> list[dict[str, Any
     """Per dosed arm and kind: median nadir (% of baseline) and months from first dose until
     the count is back to 50% of baseline."""
     out = []
-    for (p, arm), g in sorted(ok_rows(rows).items()):
-        dosed = [r for r in g if r.get("first_dose_day") is not None]
+    groups = ok_rows(rows)
+    for p, arm in itertools.product(plan.points_ix, plan.arms):  # the order of --arms
+        dosed = [r for r in groups.get((p, arm), []) if r.get("first_dose_day") is not None]
         if not dosed:
             continue
         for k in KINDS:
@@ -225,7 +227,10 @@ def dose_spans(plan: Plan, point: int) -> list[tuple[int, int]]:
 
 # ----------------------------------------------------------------------------- text
 def fmt(x: float | None, digits: int = 2, scale: float = 1.0, unit: str = "") -> str:
-    return "n/a" if x is None else f"{x * scale:.{digits}f}{unit}"
+    if x is None:
+        return "n/a"
+    text = f"{x * scale:.{digits}f}"
+    return (text.removeprefix("-") if float(text) == 0 else text) + unit  # never "-0%"
 
 
 def fmt_est(e: Estimate | None, digits: int = 2, scale: float = 1.0, unit: str = "") -> str:
@@ -283,6 +288,10 @@ def markdown(
         "Every arm and sweep point runs the same virtual patients (replicate r has the same "
         f"seed everywhere), so comparisons are paired. {window}",
         "",
+        "Arms:",
+        "",
+        *(f"- **{arm}**: {plan.descriptions.get(arm, '')}" for arm in plan.arms),
+        "",
         "## Relapses",
         "",
         "Mean annualised relapse rate (ARR) with its 95% confidence interval (Student t), and "
@@ -311,9 +320,9 @@ def markdown(
 
     if paired:
         lines += [
-            "## ARR reduction, treated vs untreated",
+            "## ARR reduction against untreated",
             "",
-            "1 - mean ARR treated / mean ARR untreated over the same patients. The 95% interval "
+            "1 - mean ARR of the arm / mean ARR untreated over the same patients. The 95% interval "
             "is a bootstrap over patients that keeps each patient's two runs together.",
             "",
         ]
