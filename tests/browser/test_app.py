@@ -35,6 +35,19 @@ def day(page: Page) -> int:
     return int(page.locator(".msim-day").inner_text())
 
 
+def settled_day(page: Page, quiet_ms: int = 500, tries: int = 20) -> int:
+    """The day once it stops changing: days already on their way when Pause was pressed
+    are still shown (on a slow machine that can take a few hundred ms), nothing after them."""
+    last = day(page)
+    for _ in range(tries):
+        page.wait_for_timeout(quiet_ms)
+        now = day(page)
+        if now == last:
+            return now
+        last = now
+    raise AssertionError(f"the day kept moving after Pause (now {last})")
+
+
 def wait_day(page: Page, value: int) -> None:
     expect(page.locator(".msim-day")).to_have_text(str(value), timeout=STEP_TIMEOUT)
 
@@ -109,9 +122,8 @@ def test_play_pause_step_reset(page: Page) -> None:
     page.wait_for_function("() => +document.querySelector('.msim-day').textContent >= 15")
     page.click(".msim-play")  # pause
     expect(page.locator(".msim-play")).to_have_attribute("aria-pressed", "false")
-    page.wait_for_timeout(300)
-    paused = day(page)
-    page.wait_for_timeout(500)
+    paused = settled_day(page)
+    page.wait_for_timeout(1000)
     assert day(page) == paused, "the day moved on after Pause"
     step(page, 1)
     step(page, 7)
