@@ -7,6 +7,10 @@
 #   make docs   regenerate the scenario reference, JSON Schema and parameter pages
 #   make validation  rerun the clinical check into docs/validation (about 4 minutes)
 # PYTHON=/path/to/python3.12 picks the interpreter used to create .venv.
+# Missing Debian packages are installed first by tools/system_deps.sh (apt-get as root, or with
+# password-less sudo; else it prints the one command to run and stops): nodejs + npm while
+# Solara's offline assets are not in .venv yet, and for test and bench Debian's chromium
+# (MSIM_CHROMIUM=/path/to/browser uses another one instead).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -24,15 +28,21 @@ SOLARA_ASSETS_PROXY_CACHE_DIR ?= $(abspath $(VENV))/share/solara/cdn
 export SOLARA_ASSETS_PROXY_CACHE_DIR
 export SOLARA_TELEMETRY_MIXPANEL_ENABLE := False
 
-.PHONY: help venv run test bench lint assets docs validation
+.PHONY: help venv run test bench lint assets docs validation deps-test
+.NOTPARALLEL:  # deps-test and the .venv recipe may both call apt-get: one at a time
+
+# "npm" while Solara's offline assets are not (yet) complete in a Python 3.12+ .venv, else empty.
+NEED_NPM = $$($(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	&& $(PY) tools/solara_assets.py --check >/dev/null 2>&1 || echo npm)
 
 help:
-	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,/^[^#]/s/^# \{0,1\}//p' Makefile
 
 venv: $(STAMP)
 
 # (Re)create .venv when it is missing or its Python is older than 3.12, then install the project.
-$(STAMP): pyproject.toml tools/solara_assets.py tools/find_python.sh
+$(STAMP): pyproject.toml tools/solara_assets.py tools/find_python.sh tools/system_deps.sh
+	@tools/system_deps.sh $(NEED_NPM)
 	@if ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 		py=$$(tools/find_python.sh); \
 		echo "creating $(VENV) with $$py"; \
@@ -44,15 +54,21 @@ $(STAMP): pyproject.toml tools/solara_assets.py tools/find_python.sh
 	@touch $@
 
 assets: $(STAMP)
+	@tools/system_deps.sh $(NEED_NPM)
 	@$(PY) tools/solara_assets.py
+
+# Before .venv is built, so a machine without chromium stops (or installs it) in seconds, and
+# installs npm with it in one apt-get run.
+deps-test:
+	@tools/system_deps.sh $(NEED_NPM) chromium
 
 run: assets
 	$(VENV)/bin/solara run app.py --host 127.0.0.1 --port $(PORT) --no-open --production
 
-test: assets
+test: deps-test assets
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: deps-test $(STAMP)
 	@test -f bench/run.py || { echo "error: bench/run.py does not exist yet" >&2; exit 1; }
 	$(PY) bench/run.py
 
