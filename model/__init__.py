@@ -1,8 +1,10 @@
 """msim: an agent-based model of the immune system in multiple sclerosis and of alemtuzumab.
 
-The simulation core (``model.model``, ``model.agents``, ``model.run``) imports no UI and writes
-no files; ``msim`` (``model.cli``), the batch runner and the Solara app are faces over
-:func:`model.run.simulate`.
+The simulation core (``model.scenario``, ``model.model``, ``model.agents``, ``model.records``,
+``model.run``) imports no face and writes no files. Every face runs the model through
+:mod:`model.run`: ``msim run`` and the batch call :func:`~model.run.simulate`, the app advances a
+:class:`~model.run.Simulation` a few days a frame; all of them read the recorded tables
+(``docs/design.md``).
 """
 
 from importlib import import_module
@@ -12,11 +14,12 @@ from typing import TYPE_CHECKING
 # and importing Mesa and the engine up front would cost every command about a second.
 _HOME = {
     "AntibodyParticle": "model.agents",
-    "Kind": "model.agents",
+    "Kind": "model.kinds",
     "Lymphocyte": "model.agents",
     "MyelinSite": "model.agents",
     "MSModel": "model.model",
     "RunResult": "model.run",
+    "Simulation": "model.run",
     "simulate": "model.run",
     "DosingCourse": "model.scenario",
     "Scenario": "model.scenario",
@@ -25,9 +28,10 @@ _HOME = {
 }
 
 if TYPE_CHECKING:
-    from model.agents import AntibodyParticle, Kind, Lymphocyte, MyelinSite
+    from model.agents import AntibodyParticle, Lymphocyte, MyelinSite
+    from model.kinds import Kind
     from model.model import MSModel
-    from model.run import RunResult, simulate
+    from model.run import RunResult, Simulation, simulate
     from model.scenario import DosingCourse, Scenario, ScenarioError, load_scenario
 
 __all__ = [
@@ -40,6 +44,7 @@ __all__ = [
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "Simulation",
     "load_scenario",
     "simulate",
 ]

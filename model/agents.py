@@ -1,67 +1,49 @@
-"""The model's agents: lymphocytes, myelin sites and antibody particles.
+"""The model's agents: myelin sites on the Mesa grid, lymphocytes and antibody particles in tables.
 
-Their state lives in numpy columns (:class:`AgentTable`, one row per agent) so the daily
-processes run vectorised over every cell at once; each row also has a real Mesa agent, placed
-on the grid while it is in the tissue, so the app can click it and read its state. The agent
-reads its attributes from the row, so there is one copy of the truth.
+Myelin sites are Mesa ``FixedAgent`` objects, one on each cell of the ``OrthogonalMooreGrid``;
+their state is the grid's property layers (integrity, lasting damage, inflammation), so the
+daily processes work on whole numpy layers and a site agent reads its own cell.
+
+Lymphocytes and antibody particles move every day, thousands at a time. Their state lives in
+numpy columns (:class:`AgentTable`, one row per agent) so each process runs vectorised over
+every cell at once. Keeping a Mesa agent per row in step with the grid cost about a quarter of
+the engine's time and was read by nothing, so a row becomes an object only when someone asks
+about it: :class:`Lymphocyte` and :class:`AntibodyParticle` are read-only views of one row, made
+for the app's inspector. There is one copy of the truth: the row.
 """
 
 from __future__ import annotations
 
-from enum import IntEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
-from mesa.discrete_space import CellAgent, FixedAgent
+from mesa.discrete_space import FixedAgent
+
+from model.kinds import Kind
 
 if TYPE_CHECKING:
     from mesa.discrete_space import Cell
 
     from model.model import MSModel
 
-
-class Kind(IntEnum):
-    """Lymphocyte kinds, in the order of the scenario's ``[cells]`` tables."""
-
-    CD4 = 0
-    CD8 = 1
-    B_CELL = 2
-    TREG = 3
-    NK = 4
-
-    @property
-    def key(self) -> str:
-        return ("cd4", "cd8", "b_cells", "treg", "nk")[self]
-
-    @property
-    def label(self) -> str:
-        return (
-            "CD4 effector T cell",
-            "CD8 cytotoxic T cell",
-            "B cell",
-            "Regulatory T cell",
-            "NK cell",
-        )[self]
-
-
-ATTACKERS = (Kind.CD4, Kind.CD8, Kind.B_CELL)  # the lowest kind numbers: `kind <= B_CELL`
 BLOOD = -1  # x coordinate of a row that is in the blood compartment, not on the grid
 
 
 class AgentTable:
-    """Struct-of-arrays storage with stable row numbers and a Mesa agent per live row.
+    """Struct-of-arrays storage with stable row numbers.
 
     Rows of dead agents are reused (last freed, first reused), which keeps row numbers and the
-    order of random draws deterministic.
+    order of random draws deterministic. Every agent also gets a serial number (``uid``) that is
+    never reused, so the inspector can tell two cells that shared a row apart.
     """
 
     def __init__(self, columns: dict[str, np.dtype], capacity: int = 1024):
-        self.columns = columns
+        self.columns = {**columns, "uid": np.int64}
         self.alive = np.zeros(capacity, dtype=bool)
-        for name, dtype in columns.items():
+        for name, dtype in self.columns.items():
             setattr(self, name, np.zeros(capacity, dtype=dtype))
-        self.agents: list = [None] * capacity
         self._free: list[int] = list(range(capacity - 1, -1, -1))
+        self._born = 0
 
     def __len__(self) -> int:
         return int(self.alive.sum())
@@ -72,26 +54,23 @@ class AgentTable:
         self.alive = np.concatenate([self.alive, np.zeros(old, dtype=bool)])
         for name, dtype in self.columns.items():
             setattr(self, name, np.concatenate([getattr(self, name), np.zeros(old, dtype=dtype)]))
-        self.agents += [None] * old
         self._free = list(range(new - 1, old - 1, -1)) + self._free
 
     def add(self, n: int, **values) -> np.ndarray:
         """Claim ``n`` rows, fill the given columns (scalars or arrays), return the rows."""
         while len(self._free) < n:
             self._grow()
-        rows = np.array([self._free.pop() for _ in range(n)], dtype=np.int64)
+        rows = np.array(self._free[: -n - 1 : -1] if n else [], dtype=np.int64)
+        del self._free[len(self._free) - n :]
         for name in self.columns:
             getattr(self, name)[rows] = values.get(name, 0)
+        self.uid[rows] = np.arange(self._born, self._born + n)
+        self._born += n
         self.alive[rows] = True
         return rows
 
     def remove(self, rows: np.ndarray) -> None:
-        for r in rows.tolist():
-            agent = self.agents[r]
-            if agent is not None:
-                agent.remove()
-                self.agents[r] = None
-            self._free.append(r)
+        self._free.extend(rows.tolist())
         self.alive[rows] = False
 
     def rows(self) -> np.ndarray:
@@ -119,59 +98,57 @@ def particle_table() -> AgentTable:
     return AgentTable({"x": np.int16, "y": np.int16, "age": np.int32}, capacity=4096)
 
 
-class TableAgent(CellAgent):
-    """A Mesa agent whose state is one row of an :class:`AgentTable`."""
+class _RowView:
+    """One row of an :class:`AgentTable`, read when asked (the table stays the truth)."""
 
-    table_name: str
-
-    def __init__(self, model: MSModel, row: int):
-        super().__init__(model)
-        self.row = row
+    def __init__(self, table: AgentTable, row: int):
+        self.table, self.row = table, row
 
     @property
-    def _table(self) -> AgentTable:
-        return getattr(self.model, self.table_name)
+    def uid(self) -> int:
+        return int(self.table.uid[self.row])
 
     @property
     def in_tissue(self) -> bool:
-        return int(self._table.x[self.row]) != BLOOD
-
-    def place(self, cell: Cell | None) -> None:
-        self.cell = cell
-
-
-class Lymphocyte(TableAgent):
-    """A T, B, regulatory T or NK cell, in the blood or in the tissue."""
-
-    table_name = "lymphocytes"
+        return int(self.table.x[self.row]) != BLOOD
 
     @property
-    def kind(self) -> Kind:
-        return Kind(int(self._table.kind[self.row]))
-
-    @property
-    def cd52(self) -> float:
-        return float(self._table.cd52[self.row])
-
-    @property
-    def aggression(self) -> float:
-        return float(self._table.aggression[self.row])
-
-    @property
-    def autoreactive(self) -> bool:
-        return bool(self._table.autoreactive[self.row])
-
-    @property
-    def activated(self) -> bool:
-        return bool(self._table.activated[self.row] > 0)
+    def site(self) -> tuple[int, int] | None:
+        """Grid coordinate, or None in the blood."""
+        t = self.table
+        return (int(t.x[self.row]), int(t.y[self.row])) if self.in_tissue else None
 
     @property
     def age(self) -> int:
-        return int(self._table.age[self.row])
+        return int(self.table.age[self.row])
+
+
+class Lymphocyte(_RowView):
+    """A T, B, regulatory T or NK cell, in the blood or in the tissue."""
+
+    @property
+    def kind(self) -> Kind:
+        return Kind(int(self.table.kind[self.row]))
+
+    @property
+    def cd52(self) -> float:
+        return float(self.table.cd52[self.row])
+
+    @property
+    def aggression(self) -> float:
+        return float(self.table.aggression[self.row])
+
+    @property
+    def autoreactive(self) -> bool:
+        return bool(self.table.autoreactive[self.row])
+
+    @property
+    def activated(self) -> bool:
+        return bool(self.table.activated[self.row] > 0)
 
     @property
     def generation(self) -> int:
-        return int(self._table.generation[self.row])
+        return int(self.table.generation[self.row])
 
     @property
     def origin(self) -> str:
@@ -181,7 +158,7 @@ class Lymphocyte(TableAgent):
         """What the app's inspector shows for this cell."""
         return {
             "agent": "lymphocyte",
-            "id": self.unique_id,
+            "id": self.uid,
             "kind": self.kind.label,
             "cd52": round(self.cd52, 2),
             "aggression": round(self.aggression, 2),
@@ -194,26 +171,20 @@ class Lymphocyte(TableAgent):
         }
 
 
-class AntibodyParticle(TableAgent):
+class AntibodyParticle(_RowView):
     """A packet of alemtuzumab, circulating in the blood or diffusing in the tissue."""
-
-    table_name = "particles"
-
-    @property
-    def age(self) -> int:
-        return int(self._table.age[self.row])
 
     def describe(self) -> dict:
         return {
             "agent": "antibody",
-            "id": self.unique_id,
+            "id": self.uid,
             "age_days": self.age,
             "where": "tissue" if self.in_tissue else "blood",
         }
 
 
 class MyelinSite(FixedAgent):
-    """A patch of myelinated white matter; its state is the grid's property layers."""
+    """A patch of myelinated white matter; its state is its cell's property layers."""
 
     def __init__(self, model: MSModel, cell: Cell):
         super().__init__(model)
@@ -232,6 +203,10 @@ class MyelinSite(FixedAgent):
         return float(self.cell.inflammation)
 
     @property
+    def vessel(self) -> bool:
+        return bool(self.cell.vessel)
+
+    @property
     def lesion_state(self) -> str:
         d = self.model.params.disease
         if self.integrity >= d.lesion_threshold:
@@ -247,5 +222,5 @@ class MyelinSite(FixedAgent):
             "lasting_damage": round(self.scar, 3),
             "inflammation": round(self.inflammation, 3),
             "lesion": self.lesion_state,
-            "vessel": bool(self.model.grid.vessel.data[x, y]),
+            "vessel": self.vessel,
         }

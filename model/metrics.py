@@ -1,4 +1,4 @@
-"""Per-run clinical measures, computed from the recorded days and events.
+"""Per-run clinical measures, computed from the recorded days, events and relapses only.
 
 Follow-up starts at the end of the run-in (``run.baseline_days``) in every arm, so a treated and
 an untreated run of one patient are measured over the same window. Baselines are the mean blood
@@ -12,10 +12,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from model.scenario import KINDS, Scenario
-
-YEAR = 365.0
-MONTH = YEAR / 12
+from model.calendar import YEAR
+from model.kinds import KINDS
+from model.scenario import Scenario
 
 
 def _none_if_nan(x: float) -> float | None:
@@ -38,8 +37,13 @@ def kind_recovery(counts: np.ndarray, baseline: float, start: int) -> dict:
 
 
 def summarise(
-    scenario: Scenario, seed: int, ts: pd.DataFrame, events: pd.DataFrame, model=None
+    scenario: Scenario,
+    seed: int,
+    ts: pd.DataFrame,
+    events: pd.DataFrame,
+    relapses: pd.DataFrame,
 ) -> dict:
+    """``summary.json``: relapses, ARR overall and by year, lesions, nadir and recovery."""
     start = scenario.run.baseline_days
     days = len(ts)
     follow_days = max(days - start, 0)
@@ -81,11 +85,11 @@ def summarise(
         summary[f"{k}_nadir_fraction"] = rec["nadir_fraction"]
         summary[f"{k}_nadir_day"] = rec["nadir_day"]
         summary[f"{k}_recovery_day"] = rec["recovery_day"]
-    if model is not None:
-        durations = [r["duration"] for r in model.relapses]
-        summary["relapse_median_days"] = (
-            _none_if_nan(float(np.median(durations))) if durations else None
-        )
-        summary["relapses_with_lasting_damage"] = sum(r["residual"] for r in model.relapses)
-        summary["relapse_durations"] = durations
+    ended = relapses[relapses.end.notna()]  # one still under way has no duration yet
+    durations = [int(d) for d in ended.duration]
+    summary["relapse_median_days"] = (
+        _none_if_nan(float(np.median(durations))) if durations else None
+    )
+    summary["relapses_with_lasting_damage"] = int(ended.lasting_damage.sum())
+    summary["relapse_durations"] = durations
     return summary

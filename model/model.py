@@ -9,12 +9,15 @@ and decay -> remyelination -> lesions and relapses -> the day's observation.
 Randomness: the disease uses ``model.rng``; everything the drug does uses ``dose_rng``, a
 separate stream spawned from the same seed, so a treated and an untreated run of one seed are the
 same virtual patient up to the first infusion.
+
+The grid is Mesa's ``OrthogonalMooreGrid`` with a ``MyelinSite`` agent on every cell and the
+tissue fields as its property layers; lymphocytes and antibody particles are rows of numpy
+tables (see :mod:`model.agents` for why), viewed as objects through :meth:`MSModel.lymphocyte`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 from mesa import Model
@@ -22,15 +25,16 @@ from mesa.discrete_space import OrthogonalMooreGrid
 from scipy import ndimage
 
 from model.agents import (
-    ATTACKERS,
     BLOOD,
     AntibodyParticle,
-    Kind,
     Lymphocyte,
     MyelinSite,
     lymphocyte_table,
     particle_table,
 )
+from model.calendar import YEAR
+from model.kinds import ATTACKERS, Kind
+from model.records import TIMESERIES_COLUMNS, Event, Relapse
 from model.scenario import DosingCourse, Scenario
 
 # Moore neighbourhood steps, including staying put.
@@ -38,13 +42,6 @@ STEPS = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)], dtype=np.
 MOORE = np.ones((3, 3), dtype=bool)  # 8-connected: sites touching at a corner are one lesion
 RELAPSE_WINDOW = 7  # days of new myelin loss summed for the relapse threshold
 RELAPSE_GAP = 30  # clinical definition: a new relapse starts >= 30 days after the last onset
-
-
-@dataclass
-class Event:
-    day: int
-    kind: str
-    detail: str
 
 
 class Infusion:
@@ -89,7 +86,6 @@ class MSModel(Model):
             ("vessel", False, bool),
         ):
             self.grid.create_property_layer(name, default_value=default, dtype=dtype)
-        self._cells = {c.coordinate: c for c in self.grid.all_cells}
         for cell in self.grid.all_cells:
             MyelinSite(self, cell)
         flat = self.rng.choice(
@@ -110,10 +106,10 @@ class MSModel(Model):
         self.kind_aggression = np.array([k.aggression for k in kinds])
         self.baff = 1.0  # B-cell survival factor, 1 at the untreated steady state
         self.loss_window = np.zeros(RELAPSE_WINDOW)
-        self.relapse_start: int | None = None
+        self.relapse: Relapse | None = None  # the relapse under way, if any
         self.last_onset = -RELAPSE_GAP
         self.scar_at_onset = 0.0
-        self.relapses: list[dict] = []
+        self.relapses: list[Relapse] = []  # every relapse that began, in order
         self.thyroid_day: int | None = None
         self.lesion_mask = np.zeros((g.width, g.height), dtype=bool)
         self.flare_today = False
@@ -167,31 +163,24 @@ class MSModel(Model):
         x = np.full(n, BLOOD, dtype=np.int16)
         y = np.full(n, BLOOD, dtype=np.int16)
         x[:n_tissue], y[:n_tissue] = at[:, 0], at[:, 1]
-        rows = self.particles.add(n, x=x, y=y, age=0)
-        self._attach(self.particles, rows, AntibodyParticle)
+        self.particles.add(n, x=x, y=y, age=0)
         self.events.append(
             Event(infusion.day, "dose", f"course {infusion.course + 1}, {infusion.dose_mg:g} mg")
         )
 
-    @property
-    def infusing(self) -> bool:
-        """True while a course is under way: the day just simulated was an infusion day."""
-        return any(i.day == self.day - 1 for i in self._infusions)
+    # ------------------------------------------------------------------ views
+    def lymphocyte(self, row: int) -> Lymphocyte:
+        """The live lymphocyte in ``row``, as an object (the inspector's view)."""
+        return Lymphocyte(self.lymphocytes, row)
 
-    @property
-    def infusion_days(self) -> list[int]:
-        """Every scheduled infusion day, given or still to come (courses added live included)."""
-        return sorted({i.day for i in self._infusions})
+    def particle(self, row: int) -> AntibodyParticle:
+        return AntibodyParticle(self.particles, row)
+
+    def site(self, x: int, y: int) -> MyelinSite:
+        """The myelin site agent on grid cell (x, y)."""
+        return next(a for a in self.grid[(x, y)].agents if isinstance(a, MyelinSite))
 
     # ------------------------------------------------------------------ helpers
-    def _attach(self, table, rows: np.ndarray, cls) -> None:
-        """Give new rows their Mesa agents, on the grid when they are in the tissue."""
-        xs, ys = table.x[rows].tolist(), table.y[rows].tolist()
-        for r, x, y in zip(rows.tolist(), xs, ys, strict=True):
-            agent = cls(self, r)
-            table.agents[r] = agent
-            if x != BLOOD:
-                agent.place(self._cells[(x, y)])
 
     def _make_cells(self, kind: Kind, n: int, generation: int, age=0) -> np.ndarray:
         """New cells from CD52-negative progenitors; later generations are the reset repertoire."""
@@ -200,29 +189,23 @@ class MSModel(Model):
         rep = self.params.repopulation
         agg = self.kind_aggression[kind] * rep.aggression_factor**generation
         auto_p = self.auto_frac[kind] * rep.autoreactive_factor**generation
-        rows = self.lymphocytes.add(
+        spread = self.params.disease.aggression_spread
+        return self.lymphocytes.add(
             n,
             kind=int(kind),
             cd52=self.cd52[kind],
-            aggression=agg * self.rng.lognormal(0.0, 0.25, n),
+            aggression=agg * self.rng.lognormal(0.0, spread, n),
             autoreactive=self.rng.random(n) < auto_p,
             age=age,
             generation=generation,
             x=BLOOD,
             y=BLOOD,
         )
-        self._attach(self.lymphocytes, rows, Lymphocyte)
-        return rows
 
-    def _move(self, table, rows: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
-        """Set new positions (BLOOD to leave the grid) and keep the Mesa grid in step."""
-        ox, oy = table.x[rows], table.y[rows]
+    @staticmethod
+    def _move(table, rows: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
+        """Set new positions (BLOOD to leave the grid)."""
         table.x[rows], table.y[rows] = x, y
-        changed = (ox != x) | (oy != y)
-        for r, nx, ny in zip(
-            rows[changed].tolist(), x[changed].tolist(), y[changed].tolist(), strict=True
-        ):
-            table.agents[r].place(None if nx == BLOOD else self._cells[(nx, ny)])
 
     def counts(self, blood_only: bool = True) -> np.ndarray:
         """Live cells of each kind (in the blood compartment, as a clinic measures them)."""
@@ -311,7 +294,7 @@ class MSModel(Model):
         # BAFF builds up while B cells are below their set point and is used up while they are
         # above it, so it keeps boosting B-cell output after they return: the overshoot.
         self.baff += (1.0 - n[b] / max(self.base[b], 1)) / rep.baff_days
-        self.baff = min(max(self.baff, 0.2), 6.0)
+        self.baff = min(max(self.baff, rep.baff_min), rep.baff_max)
         t_cells = n[Kind.CD4] + n[Kind.CD8] + n[Kind.TREG]
         t_base = self.base[Kind.CD4] + self.base[Kind.CD8] + self.base[Kind.TREG]
         lymphopenia = max(0.0, 1.0 - t_cells / max(t_base, 1))
@@ -347,12 +330,12 @@ class MSModel(Model):
         parents = rows[self.rng.integers(0, rows.size, n)]
         cols = {c: getattr(t, c)[parents] for c in t.columns}
         cols.update(age=0, activated=0, x=BLOOD, y=BLOOD, tissue_days=0)
-        self._attach(t, t.add(n, **cols), Lymphocyte)
+        t.add(n, **cols)
 
     def activation(self) -> None:
         """Autoreactive blood cells are activated now and then, many at once in a flare."""
         d, t = self.params.disease, self.lymphocytes
-        self.flare_today = bool(self.rng.random() < d.flare_rate / 365.0)
+        self.flare_today = bool(self.rng.random() < d.flare_rate / YEAR)
         rows = t.rows()
         cand = rows[t.autoreactive[rows] & (t.activated[rows] == 0) & (t.x[rows] == BLOOD)]
         # each wave has its own strength: most are mild, a few activate most of the repertoire
@@ -373,7 +356,7 @@ class MSModel(Model):
         treg = t.kind[rows] == Kind.TREG
         p_enter = np.where(active, d.entry_rate, d.patrol_rate)
         # Tregs are recruited to inflamed tissue
-        p_enter = np.where(treg, d.patrol_rate * (1 + 50 * mean_infl), p_enter)
+        p_enter = np.where(treg, d.patrol_rate * (1 + d.treg_recruitment * mean_infl), p_enter)
         enter = rows[in_blood & (rng.random(rows.size) < p_enter)]
         leave_p = np.where(active, 0.0, 1 / d.patrol_days)
         leave = rows[~in_blood & (rng.random(rows.size) < leave_p)]
@@ -464,9 +447,11 @@ class MSModel(Model):
         self.loss_window[0] = loss.sum()
         recent = self.loss_window.sum() * 1000 / loss.size
         mean_infl = float(self.grid.inflammation.data.mean())
-        if self.relapse_start is None:
+        if self.relapse is None:
             if recent >= d.relapse_onset and self.day - self.last_onset >= RELAPSE_GAP:
-                self.relapse_start = self.last_onset = self.day
+                self.last_onset = self.day
+                self.relapse = Relapse(start=self.day)
+                self.relapses.append(self.relapse)
                 self._consider_retreatment()
                 self.scar_at_onset = float(self.grid.scar.data.sum())
                 self.events.append(
@@ -480,16 +465,10 @@ class MSModel(Model):
             # lasting damage: the myelin this relapse destroyed for good, per 1,000 sites
             scarred = (self.grid.scar.data.sum() - self.scar_at_onset) * 1000 / loss.size
             lasting = bool(scarred >= d.residual_threshold)
-            duration = self.day - self.relapse_start
-            self.relapses.append(
-                {
-                    "start": self.relapse_start,
-                    "end": self.day,
-                    "duration": duration,
-                    "residual": lasting,
-                    "lasting_loss": round(scarred, 3),
-                }
-            )
+            r = self.relapse
+            r.end, r.duration = self.day, self.day - r.start
+            r.lasting_damage, r.lasting_loss = lasting, round(float(scarred), 3)
+            duration = r.duration
             self.events.append(
                 Event(
                     self.day,
@@ -497,11 +476,11 @@ class MSModel(Model):
                     f"lasted {duration} days; {'lasting damage' if lasting else 'full recovery'}",
                 )
             )
-            self.relapse_start = None
+            self.relapse = None
 
     # ------------------------------------------------------------------ observation
     def observe(self) -> dict[str, float]:
-        """The day's measurements; the recorder and the app both read this dict."""
+        """The day's measurements, one value per :data:`model.records.TIMESERIES` column."""
         t, d = self.lymphocytes, self.params.disease
         blood = self.counts()
         rows = t.rows()
@@ -527,7 +506,7 @@ class MSModel(Model):
             "active_lesions": float(n_active),
             "chronic_lesion_area": float((lesion & ~active).mean()),
             "inflammation": float(infl.mean()),
-            "relapse_active": float(self.relapse_start is not None),
+            "relapse_active": float(self.relapse is not None),
             "mean_aggression": float(t.aggression[effector].mean()) if effector.size else 0.0,
             "autoreactive_share": float(t.autoreactive[effector].mean()) if effector.size else 0.0,
             "treg_share": float(blood[Kind.TREG] / cd4_lineage) if cd4_lineage else 0.0,
@@ -535,4 +514,5 @@ class MSModel(Model):
             "baff": self.baff,
             "progenitor_output": float(self.progenitor_output),
         }
+        assert len(self.observation) == len(TIMESERIES_COLUMNS)  # the declaration and the day
         return self.observation

@@ -100,6 +100,16 @@ PROVENANCE: dict[str, tuple[str, str]] = {
     "disease.entry_rate": (CHOICE, "activated cells cross the barrier within days"),
     "disease.patrol_rate": (CHOICE, "enough resting visitors for the class to see cells move"),
     "disease.patrol_days": (CHOICE, "resting visitors stay a few days"),
+    "disease.treg_recruitment": (
+        CALIBRATED,
+        "Tregs are drawn to inflamed tissue; strength tuned with treg_suppression so that "
+        "untreated relapses remit in about the published 1-2 months (relapse_duration target)",
+    ),
+    "disease.aggression_spread": (
+        CHOICE,
+        "clones differ in avidity for myelin; a modest lognormal spread (CV about 25%) so "
+        "attacks differ without any one cell dominating",
+    ),
     "disease.attack_damage": (CALIBRATED, "relapse size and lasting damage"),
     "disease.treg_suppression": (CHOICE, "a few Tregs nearby halve an attack"),
     "disease.inflammation_per_damage": (
@@ -147,6 +157,16 @@ PROVENANCE: dict[str, tuple[str, str]] = {
         "B-cell overshoot (Thompson 2010: 165% at month 12, raised BAFF)",
     ),
     "repopulation.baff_days": (CALIBRATED, "as baff_gain"),
+    "repopulation.baff_min": (
+        CHOICE,
+        "keeps BAFF positive while B cells are above their set point; serum BAFF does not fall "
+        "far below its untreated level",
+    ),
+    "repopulation.baff_max": (
+        CHOICE,
+        "serum BAFF rises while B cells are depleted after alemtuzumab (Thompson 2010 J Clin "
+        "Immunol); the cap only stops it growing without bound when B cells never return",
+    ),
     "repopulation.thyroid_risk": (
         CALIBRATED,
         "thyroid events ~25-50% by year 6 (pooled CARE-MS: 42%)",

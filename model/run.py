@@ -1,8 +1,9 @@
-"""The one run function every face uses: scenario in, recorded data out.
+"""The one way to run the model: scenario in, recorded data out.
 
-``simulate`` builds an :class:`MSModel`, steps it day by day, records each day's observation
-and returns tables and a summary. It writes no files: ``msim run`` and ``msim batch`` write, the
-app draws.
+:class:`Simulation` steps an :class:`MSModel` day by day and records every day's observation,
+its events and its relapses; ``simulate`` runs one to the end and returns a :class:`RunResult`.
+``msim run`` and the batch call ``simulate``; the app advances a ``Simulation`` a few days per
+frame and draws from the same recorded rows. Nothing here writes files.
 """
 
 from __future__ import annotations
@@ -10,88 +11,59 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from model.metrics import summarise
 from model.model import MSModel
+from model.records import Recorder, events_frame, relapses_frame
 from model.scenario import Scenario
-
-TIMESERIES_COLUMNS = (
-    "day",
-    "cd4",
-    "cd8",
-    "b_cells",
-    "treg",
-    "nk",
-    "tissue_cells",
-    "antibody",
-    "myelin_integrity",
-    "lesion_area",
-    "active_lesions",
-    "chronic_lesion_area",
-    "inflammation",
-    "relapse_active",
-    "mean_aggression",
-    "autoreactive_share",
-    "treg_share",
-    "infection_risk",
-    "baff",
-    "progenitor_output",
-)
-INTEGER_COLUMNS = (  # counts and flags, written without decimals
-    "day",
-    "cd4",
-    "cd8",
-    "b_cells",
-    "treg",
-    "nk",
-    "tissue_cells",
-    "antibody",
-    "active_lesions",
-    "relapse_active",
-    "progenitor_output",
-)
-EVENT_COLUMNS = ("day", "kind", "detail")
-
-
-class Recorder:
-    """Collects one row per simulated day in a preallocated array (cheap enough for Play)."""
-
-    def __init__(self, days: int):
-        self._rows = np.zeros((max(days, 1), len(TIMESERIES_COLUMNS)))
-        self.n = 0
-
-    def append(self, observation: dict[str, float]) -> None:
-        if self.n == len(self._rows):
-            self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
-        self._rows[self.n] = [observation[c] for c in TIMESERIES_COLUMNS]
-        self.n += 1
-
-    def column(self, name: str) -> np.ndarray:
-        return self._rows[: self.n, TIMESERIES_COLUMNS.index(name)]
-
-    def frame(self) -> pd.DataFrame:
-        df = pd.DataFrame(self._rows[: self.n], columns=list(TIMESERIES_COLUMNS))
-        for c in INTEGER_COLUMNS:
-            df[c] = df[c].astype(np.int64)
-        return df
-
-
-def events_frame(model: MSModel) -> pd.DataFrame:
-    return pd.DataFrame(
-        [(e.day, e.kind, e.detail) for e in model.events], columns=list(EVENT_COLUMNS)
-    )
 
 
 @dataclass
 class RunResult:
+    """One finished run: the scenario as run, its seed and every recorded table."""
+
     scenario: Scenario
     seed: int
     days: int
     timeseries: pd.DataFrame
     events: pd.DataFrame
+    relapses: pd.DataFrame
     summary: dict
+
+
+class Simulation:
+    """One virtual patient being simulated, and what has been recorded of it so far."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None):
+        self.scenario = scenario
+        self.seed = scenario.run.seed if seed is None else seed
+        self.model = MSModel(scenario, seed=self.seed)
+        self.recorder = Recorder(scenario.run.days)
+
+    @property
+    def day(self) -> int:
+        """Days simulated so far (the next day to simulate)."""
+        return self.model.day
+
+    @property
+    def events(self):
+        return self.model.events
+
+    @property
+    def relapses(self):
+        return self.model.relapses
+
+    def advance(self, days: int) -> None:
+        for _ in range(days):
+            self.model.step()
+            self.recorder.append(self.model.observation)
+
+    def result(self) -> RunResult:
+        ts = self.recorder.frame()
+        ev, rel = events_frame(self.model.events), relapses_frame(self.model.relapses)
+        summary = summarise(self.scenario, self.seed, ts, ev, rel)
+        return RunResult(self.scenario, self.seed, len(ts), ts, ev, rel, summary)
 
 
 def simulate(
@@ -100,14 +72,10 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """Run one virtual patient for ``scenario.run.days`` days."""
-    seed = scenario.run.seed if seed is None else seed
-    model = MSModel(scenario, seed=seed)
+    sim = Simulation(scenario, seed)
     days = scenario.run.days
-    rec = Recorder(days)
     for day in range(days):
-        model.step()
-        rec.append(model.observation)
+        sim.advance(1)
         if progress is not None:
             progress(day + 1, days)
-    ts, ev = rec.frame(), events_frame(model)
-    return RunResult(scenario, seed, days, ts, ev, summarise(scenario, seed, ts, ev, model))
+    return sim.result()

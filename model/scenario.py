@@ -20,7 +20,6 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 MAX_FILE_BYTES = 1_000_000
-KINDS = ("cd4", "cd8", "b_cells", "treg", "nk")
 
 
 class ScenarioError(Exception):
@@ -236,6 +235,22 @@ class Disease(Section):
     patrol_days: float = _f(
         4.0, "Mean stay of a resting visitor in the tissue.", "days", ge=0.5, le=365
     )
+    treg_recruitment: float = _f(
+        50.0,
+        "How much tissue inflammation draws Tregs in: their daily visiting chance is "
+        "patrol_rate x (1 + this x the tissue's mean inflammation).",
+        "per unit of mean inflammation",
+        ge=0,
+        le=1000,
+    )
+    aggression_spread: float = _f(
+        0.25,
+        "Spread of aggression between cells of one kind: each new cell's aggression is its "
+        "kind's value times a lognormal factor with median 1 and this log-standard deviation.",
+        "log-sd",
+        ge=0,
+        le=2,
+    )
     attack_damage: float = _f(
         0.2,
         "Myelin integrity an activated cell of aggression 1 removes a day.",
@@ -341,6 +356,21 @@ class Repopulation(Section):
     )
     baff_days: float = _f(
         120.0, "Time the B-cell survival factor takes to settle.", "days", ge=1, le=1000
+    )
+    baff_min: float = _f(
+        0.2,
+        "Lowest level of the B-cell survival factor, relative to the untreated steady state.",
+        "relative",
+        ge=0,
+        le=1,
+    )
+    baff_max: float = _f(
+        6.0,
+        "Highest level of the B-cell survival factor (it cannot build up for ever while B "
+        "cells are absent), relative to the untreated steady state.",
+        "relative",
+        ge=1,
+        le=100,
     )
     thyroid_risk: float = _f(
         0.004,

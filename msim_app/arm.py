@@ -1,49 +1,55 @@
-"""One simulated patient shown in the page: a model, its history and what the browser has seen."""
+"""One simulated patient shown in the page: a simulation, its chart history and what the browser
+has seen."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from model.model import MSModel
+from model.run import Simulation
 from model.scenario import Scenario
 from msim_app.history import History
 
 
 @dataclass
 class Arm:
-    """A model plus its record; ``sent`` counts the chart rows already sent to the browser."""
+    """A simulation plus its chart rows; ``sent`` counts the rows already sent to the browser."""
 
     label: str
-    model: MSModel
+    sim: Simulation
     history: History
     sent: int = 0
     sent_doses: int = 0
 
     @classmethod
     def start(cls, label: str, scenario: Scenario, seed: int) -> Arm:
-        model = MSModel(scenario, seed=seed)
-        return cls(label=label, model=model, history=History(model))
+        sim = Simulation(scenario, seed)
+        return cls(label=label, sim=sim, history=History(sim))
+
+    @property
+    def model(self) -> MSModel:
+        """The live model, for what only a picture needs (the tissue, the inspector)."""
+        return self.sim.model
 
     @property
     def day(self) -> int:
-        return self.model.day
+        return self.sim.day
 
     def advance(self, days: int) -> None:
-        for _ in range(days):
-            self.model.step()
-            self.history.record(self.model)
+        self.sim.advance(days)
+        self.history.sync()
 
     def infusion_day(self) -> int:
         """Which day of a course the last simulated day was (1, 2, ...), 0 when none."""
         doses, k = self.history.doses, 0
-        last = self.model.day - 1
+        last = self.day - 1
         while doses and k < len(doses) and doses[-1 - k] == last - k:
             k += 1
         return k
 
     def summary(self) -> dict:
         """Counters for the status line (JSON-ready)."""
-        h, day = self.history, self.model.day
+        h, day = self.history, self.day
         arr = h.arr(day)
         return {
             "label": self.label,

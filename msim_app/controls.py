@@ -14,6 +14,7 @@ import solara
 from solara.alias import rv
 
 from model.scenario import ScenarioError, load_scenario
+from model.text import slug
 from msim_app import catalog, schema
 from msim_app.choice import Choice
 from msim_app.session import Session
@@ -22,11 +23,6 @@ from msim_app.upload import Upload
 log = logging.getLogger(__name__)
 SEED_MAX = 2**32 - 1
 UPLOADED = "__uploaded__"
-
-
-def _slug(name: str) -> str:
-    keep = "".join(c.lower() if c.isalnum() else "-" for c in name)
-    return "-".join(p for p in keep.split("-") if p)[:40] or "scenario"
 
 
 @solara.component
@@ -86,7 +82,8 @@ def ScenarioControls(session: Session, on_loaded: Callable[[], None]) -> None:
 
     def download() -> None:
         data = session.scenario_toml().encode()
-        session.send_file(f"{_slug(session.scenario.name)}.toml", "application/toml", data)
+        name = slug(session.scenario.name, empty="scenario")
+        session.send_file(f"{name}.toml", "application/toml", data)
 
     with solara.Column(gap="10px", classes=["msim-scenario-controls"]):
         Choice.element(

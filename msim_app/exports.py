@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from model.run import TIMESERIES_COLUMNS
+from model.records import TIMESERIES_COLUMNS
 from model.scenario import DosingCourse, Scenario
+from model.text import slug
 from msim_app.arm import Arm
 
 log = logging.getLogger(__name__)
@@ -14,9 +15,7 @@ log = logging.getLogger(__name__)
 def file_stem(scenario_name: str, seed: int) -> str:
     """``msim-<scenario>-seed<N>``: the start of every run download's name (CSV and picture),
     so a teacher can tell which scenario and patient a file came from; the page adds the day."""
-    keep = "".join(c.lower() if c.isalnum() else "-" for c in scenario_name)
-    slug = "-".join(p for p in keep.split("-") if p)[:40] or "run"
-    return f"msim-{slug}-seed{seed}"
+    return f"msim-{slug(scenario_name)}-seed{seed}"
 
 
 def run_csv(arms: list[Arm]) -> bytes:

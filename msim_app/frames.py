@@ -14,9 +14,7 @@ from model.agents import BLOOD
 from model.model import MSModel
 from msim_app.palette import tissue_rgba
 
-ACTIVATED = 1 << 3
-AUTOREACTIVE = 1 << 4
-REPOPULATED = 1 << 5
+ACTIVATED = 1 << 3  # the page reads flags & 7 as the kind and this bit as "activated"
 
 
 def site_bytes(model: MSModel) -> bytes:
@@ -29,13 +27,11 @@ def site_bytes(model: MSModel) -> bytes:
 
 
 def cell_bytes(model: MSModel) -> bytes:
-    """(x, y, flags) per lymphocyte in the tissue; flags = kind | activated | autoreactive | new."""
+    """(x, y, flags) per lymphocyte in the tissue; flags = kind | activated."""
     t = model.lymphocytes
     rows = np.flatnonzero(t.alive & (t.x != BLOOD))
     flags = t.kind[rows].astype(np.uint8)
     flags |= np.where(t.activated[rows] > 0, ACTIVATED, 0).astype(np.uint8)
-    flags |= np.where(t.autoreactive[rows], AUTOREACTIVE, 0).astype(np.uint8)
-    flags |= np.where(t.generation[rows] > 0, REPOPULATED, 0).astype(np.uint8)
     out = np.empty((rows.size, 3), dtype=np.uint8)
     out[:, 0] = t.x[rows]
     out[:, 1] = t.y[rows]

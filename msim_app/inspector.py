@@ -1,14 +1,15 @@
 """What a click on the tissue view shows: the cell there (or nearest) and the myelin site.
 
-Reads the model's own ``describe()`` of each Mesa agent, so the app shows exactly the state the
-simulation uses.
+The site is the Mesa agent on that grid cell; the cell is a view of its row in the lymphocyte
+table. Both ``describe()`` themselves from the state the simulation uses, so the app shows
+exactly that.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from model.agents import BLOOD, MyelinSite
+from model.agents import BLOOD
 from model.model import MSModel
 
 REACH = 1  # a click finds a cell up to one site away: dots are small
@@ -34,11 +35,12 @@ def describe_site(model: MSModel, x: int, y: int) -> dict | None:
     """The cell (if any) and the myelin site at (x, y); None outside the grid."""
     if not (0 <= x < model.width and 0 <= y < model.height):
         return None
-    site = next(a for a in model.grid[(x, y)].agents if isinstance(a, MyelinSite))
+    site = model.site(x, y)
     row = nearest_cell(model, x, y)
-    cell = model.lymphocytes.agents[row].describe() if row is not None else None
-    if cell is not None:
-        cell["site"] = [int(model.lymphocytes.x[row]), int(model.lymphocytes.y[row])]
+    cell = None
+    if row is not None:
+        view = model.lymphocyte(row)
+        cell = {**view.describe(), "site": list(view.site)}
     t = model.lymphocytes
     here = int((t.alive & (t.x == x) & (t.y == y)).sum())
     p = model.particles

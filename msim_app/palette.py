@@ -1,31 +1,15 @@
-"""Colours shared by the tissue view, the charts and the legend.
+"""Colours shared by the tissue view, the charts and the legend; the page takes them all from
+the ``setup`` message, so Python is the one place they are set.
 
-Cell kinds use the Okabe-Ito palette, which stays distinguishable with the common forms of colour
-blindness; the tissue itself is kept to cream (healthy myelin), orange (active, inflamed lesions)
-and grey (chronic lesions), so no meaning rests on telling red from green.
+Cell kinds keep their Okabe-Ito colours from :mod:`model.kinds`, which stay distinguishable with
+the common forms of colour blindness; the tissue itself is kept to cream (healthy myelin), orange
+(active, inflamed lesions) and grey (chronic lesions), so no meaning rests on telling red from
+green.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-from model.agents import Kind
-
-# Okabe-Ito, in Kind order: CD4, CD8, B cell, Treg, NK
-KIND_COLOURS: dict[Kind, str] = {
-    Kind.CD4: "#0072B2",  # blue
-    Kind.CD8: "#CC79A7",  # reddish purple
-    Kind.B_CELL: "#009E73",  # bluish green
-    Kind.TREG: "#56B4E9",  # sky blue
-    Kind.NK: "#F0E442",  # yellow
-}
-KIND_SHORT: dict[Kind, str] = {
-    Kind.CD4: "CD4",
-    Kind.CD8: "CD8",
-    Kind.B_CELL: "B cells",
-    Kind.TREG: "Treg",
-    Kind.NK: "NK",
-}
 
 HEALTHY = np.array([243, 237, 224], dtype=np.float32)  # intact myelin
 THINNED = np.array([214, 203, 183], dtype=np.float32)  # damaged but not (yet) a lesion
@@ -35,15 +19,23 @@ ACTIVE_DARK = np.array([150, 72, 0], dtype=np.float32)
 CHRONIC_LIGHT = np.array([170, 170, 170], dtype=np.float32)
 CHRONIC_DARK = np.array([70, 70, 78], dtype=np.float32)
 
+# What the page draws besides cells and tissue: chart lines, vessels, particles, relapse shading.
+COLOURS: dict[str, str] = {
+    "vessel": "#7a1f2b",  # vessel wall
+    "lumen": "#e9b8b8",  # the light centre that tells a vessel from a cell
+    "antibody": "#111111",
+    "lesions": "#555560",  # all lesions (chart)
+    "active": "#d08420",  # active lesions (chart and legend)
+    "relapse": "#D55E00",  # relapse periods and counts (Okabe-Ito vermilion)
+    "untreated": "#555560",  # the untreated twin's dashed curves
+}
 LEGEND_TISSUE: list[tuple[str, str]] = [
     ("Healthy myelin", "#f3ede0"),
     ("Damaged myelin", "#d6cbb7"),
-    ("Active lesion (inflamed)", "#d08420"),
+    ("Active lesion (inflamed)", COLOURS["active"]),
     ("Chronic lesion", "#8c8c90"),
-    ("Blood vessel", "#7a1f2b"),
+    ("Blood vessel", COLOURS["vessel"]),
 ]
-ANTIBODY_COLOUR = "#111111"
-VESSEL_COLOUR = "#7a1f2b"
 
 
 def _mix(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.kinds import Kind
 from model.scenario import Scenario
 from msim_app import frames
 from msim_app.arm import Arm
 from msim_app.exports import file_stem
 from msim_app.history import CHART_COLUMNS
-from msim_app.palette import KIND_COLOURS, KIND_SHORT, LEGEND_TISSUE
+from msim_app.palette import COLOURS, LEGEND_TISSUE
 
 VIEW_PIXELS = 480  # the tissue view's side on a 1366x768 screen
 COMPARE_PIXELS = 240  # each of the two views side by side
@@ -32,8 +33,9 @@ def setup_message(scenario: Scenario, arms: list[Arm], seed: int) -> dict:
         "vessels": [frames.vessel_sites(arm.model) for arm in arms],
         "labels": [arm.label for arm in arms],
         "columns": list(CHART_COLUMNS),
-        "kinds": [{"name": KIND_SHORT[k], "colour": c} for k, c in KIND_COLOURS.items()],
+        "kinds": [{"key": k.key, "name": k.short, "colour": k.colour} for k in Kind],
         "legend_tissue": LEGEND_TISSUE,
+        "colours": COLOURS,
         "scenario": scenario.name,
         "seed": seed,
         "file_stem": file_stem(scenario.name, seed),  # the picture's name: + "-day<N>.png"

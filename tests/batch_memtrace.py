@@ -15,8 +15,6 @@ import tracemalloc
 import matplotlib.figure  # noqa: F401 - imported before tracing: a fixed cost, not data
 import pyarrow as pa
 
-import model.batch.cli  # imported before tracing, likewise
-import model.batch.figures  # noqa: F401
 import model.batch.report as report
 from model.batch.store import BatchStore
 from model.cli import main

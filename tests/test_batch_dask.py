@@ -44,10 +44,10 @@ def test_dask_cluster_gives_the_same_results_as_the_local_pool(tmp_path, cluster
     a, b = tmp_path / "dask", tmp_path / "local"
     assert (a / "runs.csv").read_bytes() == (b / "runs.csv").read_bytes()
     assert (a / "summary.md").read_bytes() == (b / "summary.md").read_bytes()
-    for name in ("timeseries.parquet", "events.parquet"):
+    for name in ("timeseries.parquet", "events.parquet", "relapses.parquet"):
         assert pq.read_table(a / name).equals(pq.read_table(b / name)), name
     engine = json.loads((a / "manifest.json").read_text())["engine"]
     assert engine["engine"] == "dask" and engine["workers"] == 2
     # every run was computed by the cluster's workers
-    done = cluster.scheduler.task_prefixes["execute"].state_counts["memory"]
+    done = cluster.scheduler.task_prefixes["run_task"].state_counts["memory"]
     assert done == 2 * 2 * 3

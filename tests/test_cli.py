@@ -49,6 +49,7 @@ def test_run_writes_every_output(one_run):
     assert names == {
         "timeseries.csv",
         "events.csv",
+        "relapses.csv",
         "summary.json",
         "manifest.json",
         "scenario.toml",
@@ -82,10 +83,26 @@ def test_run_writes_every_output(one_run):
     assert manifest["versions"]["mesa"] == "3.5.1"
 
 
+def test_relapses_csv_records_every_relapse_the_events_announce(tmp_path):
+    out = tmp_path / "r"
+    args = ("run", FIRST_LOOK, "--untreated", "--days", "900", "--seed", "4", "--out", str(out))
+    assert run(*args, "--set", "disease.flare_rate=8") == 0
+    rel = pd.read_csv(out / "relapses.csv")
+    ev = pd.read_csv(out / "events.csv")
+    assert list(rel.columns) == ["start", "end", "duration", "lasting_damage", "lasting_loss"]
+    assert len(rel) >= 2
+    assert list(rel.start) == list(ev.day[ev.kind == "relapse_start"])
+    ended = rel.dropna(subset=["end"])
+    assert list(ended.end.astype(int)) == list(ev.day[ev.kind == "relapse_end"])
+    assert (ended.duration == ended.end - ended.start).all()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["relapses_with_lasting_damage"] == int(ended.lasting_damage.astype(bool).sum())
+
+
 def test_rerun_from_written_scenario_is_byte_identical(one_run, tmp_path):
     again = tmp_path / "again"
     assert run("run", str(one_run / "scenario.toml"), "--out", str(again)) == 0
-    for name in ("timeseries.csv", "events.csv", "summary.json", "scenario.toml"):
+    for name in ("timeseries.csv", "events.csv", "relapses.csv", "summary.json", "scenario.toml"):
         assert (again / name).read_bytes() == (one_run / name).read_bytes(), name
 
 

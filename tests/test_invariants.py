@@ -47,5 +47,5 @@ def test_state_stays_valid(p):
         inside = rows[table.x[rows] != BLOOD]
         assert np.all((table.x[inside] >= 0) & (table.x[inside] < sc.grid.width))
         assert np.all((table.y[inside] >= 0) & (table.y[inside] < sc.grid.height))
-        assert all(table.agents[r] is not None for r in rows)
-        assert sum(a is not None for a in table.agents) == rows.size
+        assert np.unique(table.uid[rows]).size == rows.size  # no two live agents share an id
+        assert len(table._free) + rows.size == table.alive.size  # every row free or alive

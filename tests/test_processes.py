@@ -67,7 +67,7 @@ def test_repopulated_cells_are_less_aggressive():
     new = cd4[t.generation[cd4] > 0]
     assert new.size > 20
     assert t.aggression[new].mean() < 0.8 * original
-    assert model.lymphocytes.agents[int(new[0])].origin == "repopulated"
+    assert model.lymphocyte(int(new[0])).origin == "repopulated"
 
 
 def test_treg_share_rises_after_depletion():
@@ -104,7 +104,7 @@ def test_relapses_start_and_end_and_lesions_outnumber_them():
     kinds = [e.kind for e in model.events]
     assert kinds.count("relapse_start") >= 2
     assert kinds.count("relapse_end") >= kinds.count("relapse_start") - 1
-    assert all(r["end"] > r["start"] for r in model.relapses)
+    assert all(r.end > r.start for r in model.relapses if r.end is not None)
 
 
 def test_lesions_far_outnumber_relapses_in_the_standard_patient():
@@ -119,17 +119,20 @@ def test_lesions_far_outnumber_relapses_in_the_standard_patient():
     assert counts["new_lesion"] > 5 * counts["relapse_start"]
 
 
-def test_tissue_cells_sit_on_their_grid_cell():
+def test_cell_views_read_their_row_and_myelin_agents_read_their_grid_cell():
     model = MSModel(small_scenario(), seed=9)
     run_until(model, 40)
     t = model.lymphocytes
-    for r in t.rows():
-        agent = t.agents[r]
-        if t.x[r] == BLOOD:
-            assert agent.cell is None
-        else:
-            assert agent.cell.coordinate == (int(t.x[r]), int(t.y[r]))
-            assert agent in agent.cell.agents
+    rows = t.rows()
+    assert (t.x[rows] != BLOOD).any() and (t.x[rows] == BLOOD).any()
+    for r in rows:
+        view = model.lymphocyte(int(r))
+        assert view.site == (None if t.x[r] == BLOOD else (int(t.x[r]), int(t.y[r])))
+        assert view.describe()["aggression"] == round(float(t.aggression[r]), 2)
+    model.grid.inflammation.data[3, 4] = 0.5
+    site = model.site(3, 4)
+    assert site.cell.coordinate == (3, 4) and site in model.grid[(3, 4)].agents
+    assert site.inflammation == 0.5 and site.describe()["site"] == [3, 4]
 
 
 def test_retreatment_rule_gives_a_course_after_a_late_relapse():
@@ -149,5 +152,5 @@ def test_retreatment_rule_gives_a_course_after_a_late_relapse():
         {e.day for e in model.events if e.kind == "dose" and "course 2" in e.detail}
     )
     assert course_days, "a relapse more than a year after the course should bring course 2"
-    late = [r["start"] for r in model.relapses if r["start"] >= 20 + 365]
+    late = [r.start for r in model.relapses if r.start >= 20 + 365]
     assert course_days[0] == late[0] + 30

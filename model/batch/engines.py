@@ -1,6 +1,6 @@
 """Where runs execute: a local process pool or an existing dask.distributed scheduler.
 
-Both engines take the same task dicts, call the same :func:`model.batch.worker.execute` and
+Both engines take the same task dicts, call the same :func:`model.batch.worker.run_task` and
 yield its results as runs finish, so results cannot depend on the engine or the number of
 workers. Only a small window of tasks is in flight at a time: the parent holds a few results,
 never the whole batch.
@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from model.batch.errors import BatchError
-from model.batch.worker import execute, failed
+from model.batch.worker import failed, run_task
 
 Task = dict[str, Any]
 Result = dict[str, Any]
@@ -98,13 +98,13 @@ class LocalPool:
     def _submit(self, task: Task) -> tuple[Future, ProcessPoolExecutor]:
         ex = self._executor()
         try:
-            return ex.submit(execute, task), ex
+            return ex.submit(run_task, task), ex
         except BrokenProcessPool:
             # The pool broke after the last results were read: this task was never in
             # flight, so it goes to a fresh pool instead of being recorded as lost.
             self._discard(ex)
             ex = self._executor()
-            return ex.submit(execute, task), ex
+            return ex.submit(run_task, task), ex
 
     def _discard(self, ex: ProcessPoolExecutor) -> None:
         if self._ex is ex:
@@ -203,7 +203,7 @@ class DaskCluster:
         def fill() -> None:
             window = self._window()
             while len(pending) < window and (task := next(todo, None)) is not None:
-                fut = self.client.submit(execute, task, pure=False)
+                fut = self.client.submit(run_task, task, pure=False)
                 pending[fut.key] = (fut, task)
                 queue.add(fut)
 

@@ -15,9 +15,9 @@ from matplotlib.figure import Figure
 
 from model.batch.arms import ARMS, CONTROL
 from model.batch.plan import Plan
-from model.batch.report import KIND_LABELS, Bands, dose_spans
-from model.metrics import MONTH
-from model.scenario import KINDS
+from model.batch.tables import Bands, dose_spans
+from model.calendar import MONTH
+from model.kinds import Kind
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
@@ -121,7 +121,7 @@ def draw_lymphocytes(
     axes = fig.subplots(2, 3, sharex=True).ravel()
     months = np.arange(plan.run_settings(point)["days"]) / MONTH
     spans = dose_spans(plan, point)
-    for j, kind in enumerate(KINDS):
+    for j, kind in enumerate(Kind):
         ax = axes[j]
         for first, last in spans:
             ax.axvspan(first / MONTH, (last + 1) / MONTH, color="0.55", alpha=0.35, lw=0)
@@ -132,7 +132,7 @@ def draw_lymphocytes(
                 months, b.low[:, j], b.high[:, j], color=colour(arm, plan.arms), alpha=0.2, lw=0
             )
             ax.plot(months, b.median[:, j], color=colour(arm, plan.arms), lw=2)
-        ax.set_title(KIND_LABELS[kind])
+        ax.set_title(kind.group)
         ax.set_ylabel("% of own baseline")
         ax.set_ylim(bottom=0)
     for ax in axes[2:5]:

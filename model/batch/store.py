@@ -1,12 +1,14 @@
 """The batch folder: one part per finished run, written atomically; final tables built from them.
 
 Each finished run lands in ``parts/`` as ``<run_id>.timeseries.parquet``,
-``<run_id>.events.parquet`` and, last, ``<run_id>.json`` (its runs.csv row). Every file is
+``<run_id>.events.parquet``, ``<run_id>.relapses.parquet`` and, last, ``<run_id>.json`` (its
+runs.csv row). Every file is
 written to a temporary name and renamed, and the json is the commit marker, so a batch killed
 at any moment leaves only whole runs behind and ``--resume`` knows exactly what is missing.
-``runs.csv``, ``timeseries.parquet`` and ``events.parquet`` are rebuilt from the parts in
-run_id order, one part at a time, so they are identical whatever the completion order, the
-engine, the worker count or the number of interruptions, and memory stays bounded. Once every
+``runs.csv``, ``timeseries.parquet``, ``events.parquet`` and ``relapses.parquet`` are rebuilt
+from the parts in run_id order, one part at a time, so they are identical whatever the
+completion order, the engine, the worker count or the number of interruptions, and memory
+stays bounded. Once every
 run is ok and the tables are written, the Parquet parts are dropped (the tables hold them).
 """
 
@@ -25,11 +27,11 @@ import pyarrow.parquet as pq
 
 from model.batch.errors import BatchError
 from model.batch.plan import Plan
-from model.batch.worker import EVENTS_SCHEMA
+from model.batch.worker import SCHEMAS, TABLES
 from model.outputs import atomic_replace_file, write_json
 
 PLAN_FILE = "plan.json"
-EVENT_ROWS_PER_GROUP = 65_536  # events are a few rows per run: group them, memory stays small
+ROWS_PER_GROUP = 65_536  # events and relapses are a few rows per run: grouped, memory stays small
 ID_COLUMNS = ("run_id", "arm", "point", "replicate", "seed")
 DROPPED_SUMMARY_KEYS = ("seed",)  # already an id column
 
@@ -118,7 +120,7 @@ class BatchStore:
 
     def write(self, result: dict[str, Any]) -> None:
         run_id = result["run_id"]
-        for kind in ("timeseries", "events"):
+        for kind in TABLES:
             if result[kind] is not None:
                 atomic_write_bytes(self._part(run_id, kind), result[kind])
             else:
@@ -179,7 +181,7 @@ class BatchStore:
         target = self.out / f"{kind}.parquet"
         fd, tmp = tempfile.mkstemp(dir=self.out, prefix=f".{target.name}.", suffix=".tmp")
         os.close(fd)
-        schema = EVENTS_SCHEMA if kind == "events" else None
+        schema = SCHEMAS.get(kind)
         writer, buffer, buffered, total = None, [], 0, 0
         try:
             for run in plan.runs:
@@ -193,16 +195,16 @@ class BatchStore:
                     writer = pq.ParquetWriter(tmp, schema)
                 table = table.cast(schema)
                 total += table.num_rows
-                if kind == "events":
+                if kind in SCHEMAS:
                     buffer.append(table)
                     buffered += table.num_rows
-                    if buffered >= EVENT_ROWS_PER_GROUP:
+                    if buffered >= ROWS_PER_GROUP:
                         writer.write_table(pa.concat_tables(buffer))
                         buffer, buffered = [], 0
                 elif table.num_rows:
                     writer.write_table(table)
             if writer is None:  # no run finished: an empty table with the expected columns
-                from model.run import TIMESERIES_COLUMNS
+                from model.records import TIMESERIES_COLUMNS
 
                 schema = schema or pa.schema(
                     [("run_id", pa.string())] + [(c, pa.float64()) for c in TIMESERIES_COLUMNS]

@@ -24,6 +24,18 @@ from model.scenario import Scenario
 EVENTS_SCHEMA = pa.schema(
     [("run_id", pa.string()), ("day", pa.int64()), ("kind", pa.string()), ("detail", pa.string())]
 )
+RELAPSES_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("start", pa.int64()),
+        ("end", pa.int64()),
+        ("duration", pa.int64()),
+        ("lasting_damage", pa.bool_()),
+        ("lasting_loss", pa.float64()),
+    ]
+)
+SCHEMAS = {"events": EVENTS_SCHEMA, "relapses": RELAPSES_SCHEMA}  # timeseries: from its frame
+TABLES = ("timeseries", "events", "relapses")  # what each run records, in the batch's files
 
 
 def resolve(runner: str) -> Callable[..., Any]:
@@ -48,7 +60,8 @@ def to_parquet(frame: pd.DataFrame, run_id: str, schema: pa.Schema | None = None
     return buf.getvalue()
 
 
-def execute(task: dict[str, Any]) -> dict[str, Any]:
+def run_task(task: dict[str, Any]) -> dict[str, Any]:
+    """Run one task; its tables as Parquet bytes, or an ``error`` result (never raises)."""
     run_id = task["run_id"]
     try:
         runner = resolve(task["runner"])
@@ -62,6 +75,7 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
             "summary": json.loads(json.dumps(result.summary, default=_plain)),
             "timeseries": to_parquet(result.timeseries, run_id),
             "events": to_parquet(events, run_id, EVENTS_SCHEMA),
+            "relapses": to_parquet(result.relapses, run_id, RELAPSES_SCHEMA),
         }
     except Exception as err:  # recorded in runs.csv, the batch goes on
         return failed(run_id, f"{type(err).__name__}: {err}", traceback.format_exc())
@@ -76,4 +90,5 @@ def failed(run_id: str, error: str, trace: str = "") -> dict[str, Any]:
         "summary": {},
         "timeseries": None,
         "events": None,
+        "relapses": None,
     }

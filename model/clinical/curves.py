@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.clinical.measures import MONTH, Patient, Run, first_course
+from model.calendar import MONTH
+from model.clinical.measures import Patient, Run, first_course
 
 KINDS_SHOWN = ("cd4", "cd8", "b_cells", "nk")
 ANTIBODY_DAYS = 60

@@ -13,11 +13,11 @@ from matplotlib.patches import Patch
 
 from model.batch.figures import PALETTE, STYLE, save
 from model.batch.stats import kaplan_meier, mean_ci
+from model.calendar import MONTH
 from model.clinical.curves import ANTIBODY_DAYS, KINDS_SHOWN, Curves
-from model.metrics import MONTH
+from model.kinds import KIND_BY_KEY
 
 ARM_COLOUR = {"treated": PALETTE[0], "untreated": PALETTE[1]}
-LABELS = {"cd4": "CD4 T cells", "cd8": "CD8 T cells", "b_cells": "B cells", "nk": "NK cells"}
 # (month, % of baseline, label): published reconstitution figures (see clinical-targets.toml)
 PUBLISHED = {
     "cd4": [
@@ -81,7 +81,7 @@ def lymphocytes(path: Path, curves: Curves, course_months: list[float]) -> Path:
                 fontsize=9,
                 color=PALETTE[1],
             )
-        ax.set_title(LABELS[kind])
+        ax.set_title(KIND_BY_KEY[kind].group)
         ax.set_ylabel("% of baseline")
         ax.set_ylim(0, max(200, float(np.nanmax(hi)) * 1.05))
     for ax in axes[1]:

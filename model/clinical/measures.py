@@ -16,16 +16,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-MONTH = 365.0 / 12
+from model.calendar import MONTH, YEAR
+from model.kinds import KINDS
+
 WINDOW = 14  # days averaged for a "value at month m", so one noisy day does not decide it
 
 
 @dataclass
 class Run:
-    """One run as the batch wrote it: daily rows, events and summary."""
+    """One run as the batch wrote it: daily rows, events, relapses and summary."""
 
     timeseries: pd.DataFrame
     events: pd.DataFrame
+    relapses: pd.DataFrame
     summary: dict
 
     @property
@@ -147,7 +150,7 @@ def nadir_day(run: Run) -> float | None:
     course = first_course(run)
     if course is None:
         return None
-    total = run.timeseries[["cd4", "cd8", "b_cells", "treg", "nk"]].sum(axis=1).to_numpy()
+    total = run.timeseries[list(KINDS)].sum(axis=1).to_numpy()
     return float(total[course[0] : course[0] + 180].argmin())
 
 
@@ -182,8 +185,9 @@ def intervals(run: Run) -> list[float]:
 
 
 def residual_flags(run: Run) -> list[float]:
-    ends = run.events.loc[run.events.kind == "relapse_end", "detail"]
-    return [1.0 if "lasting damage" in d else 0.0 for d in ends]
+    """1 for each ended relapse that left lasting damage, 0 for each that recovered fully."""
+    ended = run.relapses[run.relapses.end.notna()]
+    return [1.0 if bool(d) else 0.0 for d in ended.lasting_damage]
 
 
 def progenitors_spared(run: Run) -> float | None:
@@ -213,10 +217,10 @@ def infection_window(run: Run) -> float | None:
 
 
 def thyroid_by_year(run: Run, years: float) -> float | None:
-    if len(run.timeseries) < run.start + years * 365:
+    if len(run.timeseries) < run.start + years * YEAR:
         return None
     on = run.events.loc[run.events.kind == "thyroid_autoimmunity", "day"].to_numpy()
-    return 1.0 if ((on >= run.start) & (on < run.start + years * 365)).any() else 0.0
+    return 1.0 if ((on >= run.start) & (on < run.start + years * YEAR)).any() else 0.0
 
 
 MEASURES: dict[str, Measure] = {

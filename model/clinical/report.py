@@ -8,12 +8,12 @@ from pathlib import Path
 
 from model.clinical.evaluate import Result
 from model.outputs import atomic_replace_file
+from model.text import fmt as _fmt
 
 
 def fmt(x: float | None) -> str:
-    if x is None:
-        return "–"
-    return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+    """Three significant figures, "–" when there is no value."""
+    return _fmt(x, digits=None, missing="–")
 
 
 def interval(r: Result) -> str:

@@ -1,0 +1,1 @@
+"""The ``msim`` commands, one module each; :mod:`model.cli` puts them together."""
