@@ -12,7 +12,7 @@ import sys
 
 from model.commands import batch, check_clinical, run, schema, validate
 from model.commands.options import USAGE_ERROR
-from model.outputs import OutputError
+from model.outputs import OutputError, why
 from model.scenario import ScenarioError
 
 COMMANDS = (run, validate, schema, batch, check_clinical)
@@ -36,6 +36,17 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except (ScenarioError, OutputError) as err:
         print(f"msim {args.command}: {err}", file=sys.stderr)
+        return USAGE_ERROR
+    except OSError as err:  # a file the command had to read or write
+        print(f"msim {args.command}: cannot go on: {why(err)}", file=sys.stderr)
+        return USAGE_ERROR
+    except MemoryError:
+        print(
+            f"msim {args.command}: this machine ran out of memory; nothing was written. Use a "
+            "smaller grid (grid.width, grid.height), a shorter run (run.days) or fewer antibody "
+            "particles (antibody.particles_per_mg)",
+            file=sys.stderr,
+        )
         return USAGE_ERROR
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)

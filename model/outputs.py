@@ -6,6 +6,7 @@ half-written folder behind.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import platform
@@ -20,7 +21,27 @@ import pandas as pd
 
 
 class OutputError(Exception):
-    """The output folder cannot be used (exists and is not empty, or is not a folder)."""
+    """The output folder cannot be used (exists and is not empty, is not a folder, or cannot
+    be written)."""
+
+
+_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EEXIST: "a file is in the way",
+    errno.ENAMETOOLONG: "the name is too long",
+    errno.ENOENT: "a folder on the way does not exist",
+}
+
+
+def why(err: OSError) -> str:
+    """A plain reason for an operating-system error, with the path it concerns."""
+    reason = _REASONS.get(err.errno or 0, err.strerror or type(err).__name__)
+    return f"{reason} ({err.filename})" if err.filename else reason
 
 
 def package_version() -> str:

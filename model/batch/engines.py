@@ -4,13 +4,22 @@ Both engines take the same task dicts, call the same :func:`model.batch.worker.r
 yield its results as runs finish, so results cannot depend on the engine or the number of
 workers. Only a small window of tasks is in flight at a time: the parent holds a few results,
 never the whole batch.
+
+Local workers belong to their batch: they import nothing from the folder the batch was started
+in (a researcher's ``random.py`` next to their data must not shadow the standard library), they
+leave Ctrl-C to the parent, and they end by themselves within a second when the parent dies,
+however it dies; :meth:`LocalPool.abort` stops them at once when the batch is interrupted.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import socket
+import sys
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -28,17 +37,53 @@ class Engine(Protocol):
     def describe(self) -> dict[str, Any]: ...
     def run(self, tasks: Iterable[Task]) -> Iterator[Result]: ...
     def close(self) -> None: ...
+    def abort(self) -> None: ...
 
 
-def _one_thread_per_worker() -> None:
+def _worker_environment() -> None:
+    """What every local worker process inherits from the parent, set before any starts."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")  # a run is single-threaded: no oversubscription
+    # Child interpreters start with `python -c`, which would put the current folder first on
+    # sys.path; PYTHONSAFEPATH stops that, and the parent's own path (which workers are given)
+    # is cleared of the current folder too. The model is imported from its installed package.
+    os.environ["PYTHONSAFEPATH"] = "1"
+    here = os.getcwd()
+    sys.path[:] = [p for p in sys.path if p not in ("", ".") and os.path.abspath(p) != here]
+    if os.path.dirname(os.path.dirname(os.path.abspath(__file__))) == here:
+        sys.path.append(here)  # run from a source checkout: msim itself, after the stdlib
+
+
+def _watch_parent(parent: int) -> None:
+    """Worker initializer: leave Ctrl-C to the batch, and exit when the batch process is gone.
+
+    Workers are children of the forkserver, which exits when the batch process dies; either
+    way the worker's parent changes, which a daemon thread notices within half a second."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    first = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == first and _alive(parent):
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="msim-lifeline", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def prestart_local() -> None:
     """Start the forkserver now, so it imports the model while the parent reads and checks
     the input (about 2 s saved per batch, on a second core). Runs nothing."""
-    _one_thread_per_worker()
+    _worker_environment()
     if _context().get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
@@ -75,8 +120,13 @@ class LocalPool:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._ex is None:
-            _one_thread_per_worker()
-            self._ex = ProcessPoolExecutor(self.workers, mp_context=_context())
+            _worker_environment()
+            self._ex = ProcessPoolExecutor(
+                self.workers,
+                mp_context=_context(),
+                initializer=_watch_parent,
+                initargs=(os.getpid(),),
+            )
         return self._ex
 
     def run(self, tasks: Iterable[Task]) -> Iterator[Result]:
@@ -129,6 +179,21 @@ class LocalPool:
         if self._ex is not None:
             self._ex.shutdown(wait=True, cancel_futures=True)
             self._ex = None
+
+    def abort(self) -> None:
+        """Stop now: cancel what waits and end the runs in flight (they are rerun on resume)."""
+        ex, self._ex = self._ex, None
+        if ex is None:
+            return
+        workers = list((ex._processes or {}).values())  # the executor has no public handle
+        ex.shutdown(wait=False, cancel_futures=True)
+        for p in workers:
+            p.terminate()
+        deadline = time.monotonic() + 5
+        for p in workers:
+            p.join(max(0.0, deadline - time.monotonic()))
+            if p.is_alive():
+                p.kill()
 
 
 def _probe() -> str:
@@ -223,6 +288,10 @@ class DaskCluster:
             self.client.cancel([f for f, _ in self._pending.values()])
             self._pending.clear()
         self.client.close()
+
+    def abort(self) -> None:
+        """The cluster's workers are not ours to stop: cancel this batch's runs and leave."""
+        self.close()
 
 
 def make_engine(workers: int | None, scheduler: str | None) -> Engine:

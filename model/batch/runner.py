@@ -3,30 +3,66 @@ check-clinical`` share.
 
 :func:`run_batch` runs what the folder is missing (every run on a resumed batch that finished
 before is kept), writes each run's part as it ends, then rebuilds the tables and the report and
-writes the manifest. It returns an exit status the command line passes on: 0 when every run
-finished, 1 when some failed (each is recorded with its error in runs.csv and every output is
-still written), 130 when interrupted (finished runs are kept; finish with ``--resume``).
+writes the manifest. The folder is locked for the whole batch (:mod:`model.batch.lock`). It
+returns an exit status the command line passes on: 0 when every run finished, 1 when some
+failed (each is recorded with its error in runs.csv and every output is still written), 130
+when interrupted with Ctrl-C and 143 when stopped with SIGTERM (finished runs are kept, workers
+are stopped at once; finish with ``--resume``).
 """
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from model.batch.engines import Engine, make_engine
+from model.batch.lock import FolderLock
 from model.batch.plan import Plan
 from model.batch.progress import Progress, duration
 from model.batch.store import BatchStore
 from model.batch.worker import TABLES
-from model.outputs import atomic_replace_file, command_line, library_versions, package_version
+from model.outputs import (
+    OutputError,
+    atomic_replace_file,
+    command_line,
+    library_versions,
+    package_version,
+    why,
+)
 
 FAILED_RUNS = 1
-INTERRUPTED = 130
+INTERRUPTED = 130  # 128 + SIGINT
+STOPPED = 143  # 128 + SIGTERM
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: stop the workers, keep what finished, say how to resume."""
+
+
+@contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Stopped` in the main thread while the batch runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Stopped()
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def now() -> str:
@@ -78,29 +114,60 @@ def run_batch(
 ) -> tuple[int, list[dict[str, Any]]]:
     """Run a checked plan into ``out`` and write every output: the batch machinery that
     ``msim batch`` and ``msim check-clinical`` share. Returns (exit status, runs.csv rows)."""
-    store = BatchStore(out)
-    fingerprint = plan.fingerprint()
-    store.check(fingerprint, resume)  # every check before the engine starts
-    engine = make_engine(workers, scheduler)
     try:
-        try:
-            record = store.open(fingerprint, resume, started)
-            atomic_replace_file(out / "scenario.toml", plan.base.to_toml())
-            counts = run_missing(plan, store, engine, out)
-        finally:
-            engine.close()
-        t_runs = time.monotonic()
-        if counts["run_this_time"] == 0 and store.compacted():
-            rows = store.rows(plan)  # a complete batch resumed: its tables are final already
-        else:
-            rows = finish(plan, store, out)
-    except KeyboardInterrupt:
+        with stop_on_sigterm(), FolderLock(out) as lock:
+            return _run_locked(plan, out, lock, scenario_file, workers, scheduler, resume,
+                               started, t0)  # fmt: skip
+    except KeyboardInterrupt as stop:
+        how = "stopped (SIGTERM)" if isinstance(stop, Stopped) else "interrupted"
         print(
-            f"interrupted: finished runs are saved in {out}; rerun the same command with "
+            f"{how}: finished runs are saved in {out}; rerun the same command with "
             "--resume to finish the batch",
             file=sys.stderr,
         )
-        return INTERRUPTED, []
+        return (STOPPED if isinstance(stop, Stopped) else INTERRUPTED), []
+    except OSError as err:
+        raise OutputError(
+            f"{out}: the batch's files could not be written: {why(err)}. Runs that finished "
+            "are kept; fix the folder or free the space, then rerun the same command with "
+            "--resume"
+        ) from None
+
+
+def _run_locked(
+    plan: Plan,
+    out: Path,
+    lock: FolderLock,
+    scenario_file: str,
+    workers: int | None,
+    scheduler: str | None,
+    resume: bool,
+    started: str,
+    t0: float,
+) -> tuple[int, list[dict[str, Any]]]:
+    store = BatchStore(out)
+    fingerprint = plan.fingerprint()
+    store.check(fingerprint, resume)  # every check before the engine starts
+    if lock.took_over:
+        print(
+            f"msim batch: {out}: the batch that held this folder (process "
+            f"{lock.took_over.get('pid', '?')}) stopped without finishing; taking it over",
+            file=sys.stderr,
+        )
+    engine = make_engine(workers, scheduler)
+    try:
+        record = store.open(fingerprint, resume, started)
+        atomic_replace_file(out / "scenario.toml", plan.base.to_toml())
+        counts = run_missing(plan, store, engine, out)
+    except BaseException:
+        engine.abort()  # interrupted or failed: no worker outlives the batch
+        raise
+    engine.close()
+    t_runs = time.monotonic()
+    if counts["run_this_time"] == 0 and store.compacted():
+        rows = store.rows(plan)  # a complete batch resumed: its tables are final already
+    else:
+        rows = finish(plan, store, out)
     failed = [r["run_id"] for r in rows if r["status"] != "ok"]
     t_end = time.monotonic()
     manifest = {
@@ -137,7 +204,7 @@ def run_batch(
     }
     store.write_manifest(manifest)
     if not failed:
-        store.compact()
+        store.compact(plan)
     print(
         f"msim batch: {len(rows) - len(failed)} of {len(rows)} runs finished"
         + (f", {len(failed)} failed (status column of runs.csv)" if failed else "")

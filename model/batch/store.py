@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from model.batch.errors import BatchError
+from model.batch.lock import OWNER
 from model.batch.plan import Plan
 from model.batch.worker import SCHEMAS, TABLES
 from model.outputs import atomic_replace_file, write_json
@@ -73,7 +74,7 @@ class BatchStore:
         out = self.out
         if out.exists() and not out.is_dir():
             raise BatchError(f"{out}: exists and is not a folder; choose another --out")
-        used = out.is_dir() and any(out.iterdir())
+        used = out.is_dir() and any(p.name != OWNER for p in out.iterdir())
         if used and not resume:
             raise BatchError(
                 f"{out}: the folder exists and is not empty; nothing was run. "
@@ -221,11 +222,27 @@ class BatchStore:
             raise
         return total
 
-    def compact(self) -> None:
-        """After a batch with every run ok: the runs' Parquet parts are now in the final tables,
-        so drop them (half the folder's size); each run's small .json stays for --resume."""
+    def verified(self, plan: Plan) -> bool:
+        """True when every final table exists and holds exactly the rows of every run's part."""
+        for kind in TABLES:
+            target = self.out / f"{kind}.parquet"
+            parts = [self._part(run.run_id, kind) for run in plan.runs]
+            if not target.is_file() or not all(p.is_file() for p in parts):
+                return False
+            expected = sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
+            if pq.ParquetFile(target).metadata.num_rows != expected:
+                return False
+        return True
+
+    def compact(self, plan: Plan) -> bool:
+        """After a batch with every run ok: once the final tables are verified to hold the
+        runs' Parquet parts, drop the parts (half the folder's size); each run's small .json
+        stays for --resume. Returns whether the parts were dropped."""
+        if not self.verified(plan):
+            return False
         for path in self.parts.glob("*.parquet"):
             path.unlink()
+        return True
 
     def compacted(self) -> bool:
         """True when the final tables were built and the Parquet parts dropped: resuming such

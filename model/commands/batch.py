@@ -2,7 +2,8 @@
 
 Exit status: 0 when every run finished, 1 when some runs failed (each is recorded with its
 error in runs.csv and every output is still written), 2 for bad input (nothing is run),
-130 when interrupted (finished runs are kept; finish with ``--resume``).
+130 when interrupted with Ctrl-C, 143 when stopped with SIGTERM (finished runs are kept; finish
+with ``--resume``). A second batch on a folder in use exits 2 at once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from model.batch.arms import ARMS, parse_arms, schedule_arm
 from model.batch.engines import prestart_local
 from model.batch.errors import BatchError
 from model.batch.plan import DEFAULT_RUNNER, Plan, build_plan, parse_sweep
-from model.batch.runner import INTERRUPTED, now, run_batch
+from model.batch.runner import FAILED_RUNS, now, run_batch
 from model.batch.worker import resolve
 from model.commands.options import (
     add_engine_options,
@@ -37,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run a virtual cohort: paired arms, sweeps, in parallel or on a Dask cluster",
         description="Run many virtual patients (replicates) in paired arms and sweep points. "
         "Exit status: 0 all runs finished, 1 some runs failed (see the status column of "
-        "runs.csv), 2 bad input, 130 interrupted (rerun with --resume).",
+        "runs.csv), 2 bad input or a folder another batch is using, 130 interrupted, 143 "
+        "stopped by SIGTERM (rerun with --resume).",
     )
     p.add_argument("scenario", help="scenario file (.toml)")
     p.add_argument(
@@ -120,6 +122,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
     status, _ = run_batch(
         plan, out, str(args.scenario), args.workers, args.scheduler, args.resume, started, t0
     )
-    if status != INTERRUPTED:
+    if status in (0, FAILED_RUNS):
         print(out / "summary.md")
     return status

@@ -10,12 +10,14 @@ from model.calendar import MONTH
 from model.commands.options import days_arg, load_with_overrides, seed_arg
 from model.kinds import Kind
 from model.outputs import (
+    OutputError,
     StagedFolder,
     check_target,
     command_line,
     fresh_folder,
     library_versions,
     package_version,
+    why,
     write_csv,
     write_json,
 )
@@ -75,13 +77,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         "versions": library_versions(),
         "command": command_line(),
     }
-    with StagedFolder(out, force=args.force) as tmp:
-        write_csv(tmp / "timeseries.csv", result.timeseries)
-        write_csv(tmp / "events.csv", result.events)
-        write_csv(tmp / "relapses.csv", result.relapses)
-        write_json(tmp / "summary.json", result.summary)
-        write_json(tmp / "manifest.json", manifest)
-        (tmp / "scenario.toml").write_text(scenario.to_toml(), encoding="utf-8")
+    try:
+        with StagedFolder(out, force=args.force) as tmp:
+            write_csv(tmp / "timeseries.csv", result.timeseries)
+            write_csv(tmp / "events.csv", result.events)
+            write_csv(tmp / "relapses.csv", result.relapses)
+            write_json(tmp / "summary.json", result.summary)
+            write_json(tmp / "manifest.json", manifest)
+            (tmp / "scenario.toml").write_text(scenario.to_toml(), encoding="utf-8")
+    except OSError as err:
+        raise OutputError(
+            f"{out}: the outputs could not be written: {why(err)}. Nothing was left there; "
+            "choose another --out or free the space, then run again"
+        ) from None
     print(human_summary(result.summary, out))
     return 0
 
