@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import textwrap
 
 from pydantic import BaseModel
 
-from model.scenario import Scenario, json_schema
+from model.scenario import (
+    MAX_ARRAY_VALUES,
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_PARTICLES,
+    MAX_PROBLEMS,
+    Scenario,
+    json_schema,
+)
 
 
 def _rows(model: type[BaseModel], prefix: str, defaults: dict) -> list[str]:
@@ -40,7 +50,7 @@ def _rows(model: type[BaseModel], prefix: str, defaults: dict) -> list[str]:
 def _section(key: str, model: type[BaseModel], defaults: dict, title: str = "") -> list[str]:
     head = [
         f"\n### `{title or f'[{key}]'}`\n",
-        (model.__doc__ or "").strip() + "\n",
+        inspect.cleandoc(model.__doc__ or "") + "\n",
         "| key | type | default | unit | allowed | description |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
@@ -58,6 +68,18 @@ def reference_markdown() -> str:
         "A scenario is a TOML file. Every key is optional except `name`; missing keys take the",
         "defaults below (the standard two-course schedule). Unknown keys are refused. The JSON",
         "Schema for editors is `docs/scenario.schema.json`.",
+        "",
+        *textwrap.wrap(
+            "Limits, so that reading a file and running it stay cheap: a file is at most "
+            f"{MAX_FILE_BYTES:,} bytes, nests tables, arrays and dotted keys at most {MAX_DEPTH} "
+            f"levels deep and holds at most {MAX_ARRAY_VALUES:,} values in arrays; a refusal "
+            f"lists the first {MAX_PROBLEMS} problems and counts the rest. Values that are each "
+            "in range can still multiply: settings under which more than "
+            f"{MAX_PARTICLES:,} antibody particles could be alive at once are refused (see "
+            "`[antibody]`). The other sizes are bounded by their own ranges: at most 100,000 "
+            "lymphocytes at the start (five kinds of 20,000) and 40,000 sites (200 × 200).",
+            width=92,
+        ),
         "",
         "## Top level",
         "",

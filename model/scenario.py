@@ -4,14 +4,24 @@ A scenario is a TOML file. Every value is typed and range-checked by pydantic, u
 refused with a "did you mean" hint, and a file holding only a ``name`` runs on the defaults below
 (the standard two-course alemtuzumab schedule). Each field carries a unit and a one-line
 description in its JSON Schema, which the app's sliders and ``docs/scenario-reference.md`` read.
+
+Reading a file costs at most a little more than parsing it, whatever it holds: the file is at
+most ``MAX_FILE_BYTES``, its nesting is checked by a linear scan before ``tomllib`` (whose parser
+recurses once per level) sees it, unknown keys are found by walking the parsed tables against
+the schema, and a refusal lists at most ``MAX_PROBLEMS`` problems, each with values and keys cut
+to a short excerpt. Settings that are each in range but multiply into more antibody particles
+than a run can hold are refused too (``MAX_PARTICLES``).
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import hashlib
 import itertools
+import re
+import sys
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,19 +30,47 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 32  # tables, arrays and dotted keys inside one another (a scenario needs 4)
+MAX_ARRAY_VALUES = 10_000  # values in arrays and inline tables (a scenario needs 200 at most)
+MAX_PROBLEMS = 20  # problems listed in one refusal; the rest are counted
+EXCERPT_CHARS = 60  # longest value or key echoed whole in a message
+MAX_PARTICLES = 2_000_000  # antibody particles alive at once (about 110 bytes each, measured)
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """``text`` if it is short, else its start and how long it is."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…({len(text):,} characters)"
+
+
+def _shown(value: Any) -> str:
+    """A value as a message echoes it: its repr, cut to a short excerpt."""
+    if isinstance(value, str) and len(value) > EXCERPT_CHARS:
+        return f"{value[:EXCERPT_CHARS]!r}…({len(value):,} characters)"
+    return excerpt(repr(value))
 
 
 class ScenarioError(Exception):
-    """A scenario could not be read or is invalid; ``problems`` lists every reason."""
+    """A scenario could not be read or is invalid.
 
-    def __init__(self, source: str, problems: list[str]):
+    ``problems`` lists the first :data:`MAX_PROBLEMS` reasons (each at most a few lines long),
+    then one line saying how many more there are; ``total`` counts them all.
+    """
+
+    def __init__(self, source: str, problems: list[str], total: int | None = None, note: str = ""):
         self.source = source
-        self.problems = problems
+        self.total = max(total or 0, len(problems))
+        shown = [excerpt(p, 2000) for p in problems[:MAX_PROBLEMS]]
+        hidden = self.total - len(shown)
+        if hidden:
+            shown.append(f"... and {hidden:,} more problem(s), not listed{note}")
+        self.problems = shown
         super().__init__(self.message)
 
     @property
     def message(self) -> str:
-        lines = [f"{self.source}: {len(self.problems)} problem(s) in this scenario"]
+        lines = [f"{self.source}: {self.total:,} problem(s) in this scenario"]
         lines += [f"  - {p}" for p in self.problems]
         return "\n".join(lines)
 
@@ -310,7 +348,15 @@ class Disease(Section):
 
 
 class Antibody(Section):
-    """Alemtuzumab particles: how many an infusion releases, how they bind and clear."""
+    """Alemtuzumab particles: how many an infusion releases, how they bind and clear.
+
+    These settings multiply. Each infusion day releases `dose_mg` × `particles_per_mg` particles
+    and unbound ones halve only every `half_life_days`, so courses that are long, close together
+    and large pile them up. A scenario in which more than 2,000,000 particles could be alive at
+    once is refused, counting every planned course and the most retreatment courses the rule
+    allows, as early as it allows them, and assuming none is bound. That keeps the particles of a
+    run within about 250 MB of memory.
+    """
 
     particles_per_mg: float = _f(
         100.0, "Particles released per mg infused.", "particles per mg", ge=0, le=2000
@@ -461,6 +507,77 @@ class Scenario(Section):
                 )
         return self
 
+    def infusion_days(self) -> list[tuple[int, int]]:
+        """(day, particles released) for every planned infusion and the most retreatment allows.
+
+        Extra courses are placed as early as the retreatment rule could give them: each starts
+        ``min_gap_days + delay_days`` after the start of the course before it.
+        """
+        ppm = self.antibody.particles_per_mg
+        out = [
+            (c.start_day + d, round(c.dose_mg * ppm))
+            for c in self.dosing.courses
+            for d in range(c.days)
+        ]
+        rule = self.dosing.retreatment
+        if rule.enabled and self.dosing.courses:
+            start = max(c.start_day for c in self.dosing.courses)
+            for _ in range(rule.max_courses):
+                start += rule.min_gap_days + rule.delay_days
+                out += [(start + d, round(rule.dose_mg * ppm)) for d in range(rule.days)]
+        return sorted(out)
+
+    def particle_peak(self) -> tuple[float, int]:
+        """The most antibody particles alive at once, and the day: an upper bound.
+
+        Every particle is assumed to stay unbound, clearing only with the half-life, so the count
+        just after each infusion is the previous count decayed over the gap plus the new dose.
+        """
+        keep = 0.5 ** (1 / self.antibody.half_life_days)  # share left after one day
+        alive, last, peak, peak_day = 0.0, None, 0.0, 0
+        for day, released in self.infusion_days():
+            alive = (alive * keep ** (day - last) if last is not None else 0.0) + released
+            last = day
+            if alive > peak:
+                peak, peak_day = alive, day
+        return peak, peak_day
+
+    @model_validator(mode="after")
+    def _particles_fit(self) -> Scenario:
+        peak, day = self.particle_peak()
+        if peak <= MAX_PARTICLES:
+            return self
+        ab, rule = self.antibody, self.dosing.retreatment
+        ppm = ab.particles_per_mg
+
+        def span(values: list[float]) -> str:
+            lo, hi = min(values), max(values)
+            return f"{lo:,.10g}" if lo == hi else f"{lo:,.10g} to {hi:,.10g}"
+
+        given = []
+        if self.dosing.courses:
+            doses = [c.dose_mg for c in self.dosing.courses]
+            given.append(
+                f"dosing.courses give {sum(c.days for c in self.dosing.courses):,} infusion "
+                f"day(s) of {span(doses)} mg ({span([round(d * ppm) for d in doses])} "
+                "particles a day)"
+            )
+        if rule.enabled and rule.max_courses and self.dosing.courses:
+            given.append(
+                f"dosing.retreatment may add {rule.max_courses} course(s) of {rule.days} "
+                f"day(s) of {rule.dose_mg:,.10g} mg ({round(rule.dose_mg * ppm):,} particles a "
+                "day), counted as early as its rule allows"
+            )
+        raise ValueError(
+            "antibody particles: these settings multiply into more particles than a run can "
+            f"hold. Each mg infused releases antibody.particles_per_mg = {ppm:,.10g} particles; "
+            f"{'; '.join(given)}; unbound particles halve only every antibody.half_life_days "
+            f"= {ab.half_life_days:,.10g} days. Together that is about {peak:,.0f} particles "
+            f"alive at once (on day {day}), and at most {MAX_PARTICLES:,} are allowed (about "
+            "250 MB of memory). Lower the dose, antibody.particles_per_mg or "
+            "antibody.half_life_days, or give fewer, shorter or more widely spaced courses"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
@@ -503,6 +620,58 @@ def _known_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
 
 
 KNOWN_KEYS = _known_keys(Scenario)
+_KNOWN_LEAVES = sorted({k.rsplit(".", 1)[-1] for k in KNOWN_KEYS})
+_HINT_CHARS = 2 * max(map(len, KNOWN_KEYS))  # longer keys are not a typo of a known one
+
+
+@functools.lru_cache(maxsize=256)
+def _hint(key: str) -> str:
+    """The "did you mean" tip for a key close to a known one (worked out once per key)."""
+    if len(key) > _HINT_CHARS:
+        return ""
+    hint = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.6)
+    if not hint:
+        leaf = key.rsplit(".", 1)[-1]
+        hint = difflib.get_close_matches(leaf, _KNOWN_LEAVES, n=1, cutoff=0.6)
+    return f"; did you mean '{hint[0]}'?" if hint else ""
+
+
+def _unknown_key(key: str) -> str:
+    return f"unknown key '{excerpt(key)}'{_hint(key)}"
+
+
+def _section_model(annotation: Any) -> type[BaseModel] | None:
+    """The section a field holds: its model, or the model of its list's items."""
+    inner = getattr(annotation, "__args__", None)
+    ann = inner[0] if inner else annotation
+    return ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+
+
+def _unknown_keys(
+    data: dict, model: type[BaseModel], prefix: str, found: list[str], limit: int
+) -> int:
+    """Count the keys in ``data`` the schema does not know; keep the first ``limit`` in ``found``.
+
+    Walks only into known sections (at most four levels), so it costs one look per key.
+    """
+    count = 0
+    for key, value in data.items():
+        info = model.model_fields.get(key)
+        if info is None:
+            count += 1
+            if len(found) < limit:
+                found.append(prefix + key)
+            continue
+        sub = _section_model(info.annotation)
+        if sub is None:
+            continue
+        if isinstance(value, dict):
+            count += _unknown_keys(value, sub, f"{prefix}{key}.", found, limit)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    count += _unknown_keys(item, sub, f"{prefix}{key}[{i}].", found, limit)
+    return count
 
 
 def _loc(loc: tuple) -> str:
@@ -545,42 +714,278 @@ def _allowed(info) -> str:
 
 
 def _problems(err: ValidationError) -> list[str]:
+    """The first MAX_PROBLEMS errors as sentences (the rest are only counted)."""
     problems = []
-    for e in err.errors():
-        loc = _loc(e["loc"])
+    for e in err.errors(include_url=False)[:MAX_PROBLEMS]:
+        loc = excerpt(_loc(e["loc"]))
         if e["type"] == "extra_forbidden":
-            hint = difflib.get_close_matches(loc, KNOWN_KEYS, n=1, cutoff=0.6)
-            if not hint:
-                leaf = loc.split(".")[-1]
-                hint = difflib.get_close_matches(
-                    leaf, [k.split(".")[-1] for k in KNOWN_KEYS], n=1, cutoff=0.6
-                )
-            tip = f"; did you mean '{hint[0]}'?" if hint else ""
-            problems.append(f"unknown key '{loc}'{tip}")
+            problems.append(_unknown_key(_loc(e["loc"])))
             continue
         msg = e["msg"].removeprefix("Value error, ")
         got = e.get("input")
-        shown = "" if isinstance(got, dict | list) or got is None else f"; got {got!r}"
+        shown = "" if isinstance(got, dict | list) or got is None else f"; got {_shown(got)}"
         where = f"field '{loc}': " if loc else ""
         problems.append(f"{where}{msg}{shown}{_allowed(_field_info(e['loc']))}")
     return problems
 
 
 def validate_data(data: Any, source: str) -> Scenario:
-    """Validate an already-parsed dict; raise ScenarioError listing every problem."""
+    """Validate an already-parsed dict; raise ScenarioError listing the problems.
+
+    Unknown keys are found first by walking the tables against the schema; when there are more
+    than can be listed, the values are not checked at all (the refusal costs one look per key).
+    """
     if not isinstance(data, dict) or not data:
         raise ScenarioError(source, ['the scenario is empty: give at least name = "..."'])
+    found: list[str] = []
+    count = _unknown_keys(data, Scenario, "", found, MAX_PROBLEMS)
+    if count > MAX_PROBLEMS:
+        raise ScenarioError(
+            source,
+            [_unknown_key(k) for k in found],
+            total=count,
+            note=" (all unknown keys; values are checked once the keys are right)",
+        )
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(source, _problems(err)) from None
+        raise ScenarioError(source, _problems(err), total=err.error_count()) from None
+    except RecursionError:
+        raise ScenarioError(source, [_TOO_DEEP]) from None
+
+
+# Nesting. tomllib's parser recurses once per level of arrays and inline tables, so a file of a
+# few thousand "[" ends in a RecursionError; a linear scan refuses deep nesting before it parses.
+_TOO_DEEP = (
+    f"tables, arrays and dotted keys nest more than {MAX_DEPTH} levels deep; a scenario needs "
+    "at most 4 (dosing.courses[0].dose_mg)"
+)
+_KEY_TOKENS = re.compile(r"""[\[\]{}"'#\n=.]""")
+_VALUE_TOKENS = re.compile(r"""[\[\]{}"'#\n]""")
+_TABLE_VALUE_TOKENS = re.compile(r"""[\[\]{}"'#\n,]""")
+_HEADER_TOKENS = re.compile(r"""[\].\n"']""")
+_BASIC = r'"(?:[^"\\\n]++|\\.)*+"(?!")'  # a one-line "string" (not the start of a """)
+_LITERAL = r"'[^'\n]*+'(?!')"
+_BASIC_STRING = re.compile(_BASIC)
+_LITERAL_STRING = re.compile(_LITERAL)
+_GAP = r"(?:[ \t\r\n]++|#[^\n]*+)*+"  # spaces, newlines and comments
+_SCALAR = rf"""(?:{_BASIC}|{_LITERAL}|[^\[\]{{}}"'#\n]*+)"""  # a value that holds no table
+_END = r"[ \t]*+(?:#[^\n]*+)?(?=\n|\Z)"  # the rest of a line
+_SIMPLE_HEADER = re.compile(r"\[\[?[ \t]*+[\w-]++(?:[ \t]*+\.[ \t]*+[\w-]++)*+[ \t]*+\]\]?")
+_SIMPLE_LINE = re.compile(rf"([\w-]++(?:[ \t]*+\.[ \t]*+[\w-]++)*+)[ \t]*+=[ \t]*+{_SCALAR}{_END}")
+# A run of lines that are each a [header] or a key = scalar, keys and headers of at most 8 parts:
+# nothing in it nests more than 24 levels (8 under a header of 16 at most), and the run is taken
+# in one go. Group 1 is the run's last header.
+_KEY8 = r"[\w-]++(?:[ \t]*+\.[ \t]*+[\w-]++){0,7}+"
+_SHORT_HEADER = rf"\[\[?[ \t]*+{_KEY8}[ \t]*+\]\]?"
+_RUN = re.compile(  # greedy, not possessive: Python 3.12.1 mis-tracks groups in "*+"
+    rf"(?:{_GAP}(?:({_SHORT_HEADER}){_END}|{_KEY8}[ \t]*+=[ \t]*+{_SCALAR}{_END}))*"
+)
+_GAP_RE = re.compile(_GAP)
+_ITEM = rf"""[^\[\]{{}}"'#]++|{_BASIC}|{_LITERAL}|#[^\n]*+"""
+_FLAT_TABLE = r"""\{[^\[\]{}"'#\n.]*+\}"""  # {a = 1, b = true}: one level, no dotted keys
+
+
+@functools.cache
+def _items(levels: int) -> re.Pattern:
+    """Array items nested at most ``levels`` deeper: scalars, one-line strings, comments,
+    arrays of those and flat inline tables, taken in one go."""
+    if levels == 0:
+        return re.compile(rf"(?:{_ITEM})*+")
+    return re.compile(rf"(?:{_ITEM}|{_FLAT_TABLE}|\[{_items(levels - 1).pattern}\])*+")
+
+
+def _string_end(text: str, i: int) -> int:
+    """Where the TOML string starting at ``text[i]`` ends (the line's end if it is not closed)."""
+    q = text[i]
+    if text.startswith(q * 3, i):  # multi-line
+        j = i + 3
+        while (j := text.find(q * 3, j)) >= 0:
+            b = j
+            while q == '"' and b > i + 3 and text[b - 1] == "\\":
+                b -= 1
+            if (j - b) % 2:  # an escaped quote
+                j += 1
+                continue
+            end = j + 3
+            while end < len(text) and end - j < 5 and text[end] == q:  # "" more are content
+                end += 1
+            return end
+        return len(text)
+    m = (_BASIC_STRING if q == '"' else _LITERAL_STRING).match(text, i)
+    if m:
+        return m.end()
+    nl = text.find("\n", i)
+    return len(text) if nl < 0 else nl
+
+
+def _header_end(text: str, i: int) -> tuple[int, int, bool]:
+    """The end of the ``[table]`` or ``[[array]]`` header at ``text[i]``, its number of parts,
+    and whether it is an array of tables."""
+    aot = text.startswith("[[", i)
+    m = _SIMPLE_HEADER.match(text, i)
+    if m:
+        return m.end(), m.group().count(".") + 1, aot
+    j, parts = i + 1 + aot, 1
+    while m := _HEADER_TOKENS.search(text, j):
+        c, j = m.group(), m.start()
+        if c == "\n":
+            break
+        if c == "]":
+            return j + 1 + aot, parts, aot
+        if c == ".":
+            parts, j = parts + 1, j + 1
+        else:
+            j = _string_end(text, j)
+    return (j if m else len(text)), parts, aot
+
+
+def _header_depth(parts: int, aot: bool, after_aot: bool) -> int:
+    """How deep a header's table is: one level a part, one more for an array of tables, and,
+    once the file has had an ``[[array]]``, one more for each earlier part (any of them may be
+    an array of tables, whose last element the header opens)."""
+    return parts + aot + (parts - 1 if after_aot else 0)
+
+
+def structure_problem(text: str) -> str | None:
+    """Why TOML ``text`` is refused before it is parsed, naming the line; None if it may be.
+
+    Two limits keep parsing cheap and safe: nesting (:data:`MAX_DEPTH`; depth counts the keys
+    and indices on the way to a value, so ``a.b = [[1]]`` reaches 4, and 6 under an ``[x.y]``
+    header) and values in arrays and inline tables (:data:`MAX_ARRAY_VALUES`; the only list in a
+    scenario is ``dosing.courses``). Strings and comments are skipped as TOML reads them, so
+    brackets in a lesson text do not count. One pass with no recursion; runs of plain lines and
+    of array items are taken whole by regular expressions, so it costs less than parsing.
+    """
+    n, pos, header, values, after_aot = len(text), 0, 0, 0, False
+    stack: list[tuple[bool, int]] = []  # open "[" and "{": (is a table, depth of its contents)
+    start, in_key, parts, depth = True, True, 1, 0
+
+    def too_deep(i: int) -> str:
+        return f"line {text.count(chr(10), 0, i) + 1}: {_TOO_DEEP}"
+
+    def too_many(i: int) -> str:
+        return (
+            f"line {text.count(chr(10), 0, i) + 1}: arrays and inline tables hold more than "
+            f"{MAX_ARRAY_VALUES:,} values by here; the only list in a scenario is dosing.courses "
+            "(at most 50 courses)"
+        )
+
+    while True:
+        if start:  # a new top-level statement: a [header], a plain line, or anything else
+            if header <= MAX_DEPTH - 8:
+                m = _RUN.match(text, pos)
+                if last := m.group(1):
+                    after_aot = after_aot or text.find("[[", pos, m.end()) >= 0
+                    header = _header_depth(last.count(".") + 1, last[1] == "[", after_aot)
+                pos = m.end()
+            start, pos = False, _GAP_RE.match(text, pos).end()
+            if pos >= n:
+                return None
+            if text[pos] == "[":
+                at = pos
+                pos, n_parts, aot = _header_end(text, pos)
+                header = _header_depth(n_parts, aot, after_aot)
+                after_aot = after_aot or aot
+                if header > MAX_DEPTH:
+                    return too_deep(at)
+                continue
+            m = _SIMPLE_LINE.match(text, pos)
+            if m:
+                if header + m.group(1).count(".") + 1 > MAX_DEPTH:
+                    return too_deep(pos)
+                start, pos = True, m.end()
+                continue
+        if in_key:
+            tokens = _KEY_TOKENS
+        elif stack and stack[-1][0]:
+            tokens = _TABLE_VALUE_TOKENS
+        else:
+            if stack:  # inside an array: skip what cannot go too deep, counting the values
+                skipped = pos
+                pos = _items(min(8, MAX_DEPTH - depth)).match(text, pos).end()
+                values += text.count(",", skipped, pos)
+                if values > MAX_ARRAY_VALUES:
+                    return too_many(pos)
+            tokens = _VALUE_TOKENS
+        m = tokens.search(text, pos)
+        if m is None:
+            return None
+        i, c = m.start(), m.group()
+        pos = i + 1
+        if c == "\n":
+            if not stack:
+                start, in_key, parts = True, True, 1
+            continue
+        if c == "#":
+            nl = text.find("\n", i)
+            pos = n if nl < 0 else nl
+            continue
+        if c in "\"'":
+            pos = _string_end(text, i)
+            continue
+        if in_key:
+            if c == ".":
+                parts += 1
+            elif c == "=":
+                depth = (stack[-1][1] if stack else header) + parts
+                if depth > MAX_DEPTH:
+                    return too_deep(i)
+                in_key = False
+            elif c == "}" and stack:  # "{}": an empty inline table
+                stack.pop()
+                in_key = False
+            continue
+        if c in "[{,":
+            values += 1
+            if values > MAX_ARRAY_VALUES:
+                return too_many(i)
+        if c == "[":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return too_deep(i)
+            stack.append((False, depth))
+        elif c == "{":
+            stack.append((True, depth))
+            in_key, parts = True, 1
+        elif c == ",":  # only looked for inside an inline table: a key comes next
+            in_key, parts = True, 1
+        elif stack:  # "]" or "}"
+            stack.pop()
+            if stack and not stack[-1][0]:
+                depth = stack[-1][1]  # the next item of the array around it
+
+
+def _decode_problem(err: tomllib.TOMLDecodeError) -> str:
+    """tomllib's message, with any key or value it quotes cut to an excerpt."""
+    text = str(err)
+    m = re.fullmatch(r"(.*) (\((?:at line \d+, column \d+|at end of document)\))", text, re.S)
+    what, where = (m.group(1), m.group(2)) if m else (text, "")
+    return f"not valid TOML: {excerpt(what, 200)} {where}".rstrip()
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:
+    problem = structure_problem(text)
+    if problem is not None:
+        raise ScenarioError(source, [problem])
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(source, [f"not valid TOML: {err}"]) from None
+        raise ScenarioError(source, [_decode_problem(err)]) from None
+    except ValueError as err:  # an integer longer than Python will convert
+        digits = sys.get_int_max_str_digits()
+        m = re.search(rf"[0-9_]{{{digits + 1},}}", text)
+        if m is None:
+            raise ScenarioError(source, [f"not valid TOML: {excerpt(str(err), 200)}"]) from None
+        raise ScenarioError(
+            source,
+            [
+                f"line {text.count(chr(10), 0, m.start()) + 1}: a number of "
+                f"{len(m.group()):,} digits; numbers are limited to {digits:,} digits"
+            ],
+        ) from None
+    except RecursionError:  # the scan above should make this unreachable
+        raise ScenarioError(source, [_TOO_DEEP]) from None
 
 
 def load_bytes(raw: bytes, source: str) -> Scenario:
@@ -605,7 +1010,10 @@ def load_bytes(raw: bytes, source: str) -> Scenario:
         ) from None
     if not text.strip():
         raise ScenarioError(source, ['the file is empty: give at least name = "..."'])
-    return validate_data(parse_toml(text, source), source)
+    try:
+        return validate_data(parse_toml(text, source), source)
+    except RecursionError:  # last resort: never a traceback
+        raise ScenarioError(source, [_TOO_DEEP]) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -636,12 +1044,15 @@ def load_scenario(path: str | Path) -> Scenario:
 def parse_assignment(text: str) -> tuple[str, Any]:
     """Split ``KEY=VALUE``; VALUE is read as a TOML value, else kept as a string."""
     if "=" not in text:
-        raise ScenarioError("--set", [f"'{text}' is not KEY=VALUE (e.g. grid.width=80)"])
+        raise ScenarioError("--set", [f"'{excerpt(text)}' is not KEY=VALUE (e.g. grid.width=80)"])
     key, _, value = text.partition("=")
     key, value = key.strip(), value.strip()
+    problem = structure_problem(f"v = {value}")
+    if problem is not None:
+        raise ScenarioError("--set", [f"{excerpt(key)}: {problem.removeprefix('line 1: ')}"])
     try:
         parsed = tomllib.loads(f"v = {value}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
         parsed = value
     return key, parsed
 
@@ -652,9 +1063,7 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], source: str
     problems = []
     for key, value in overrides.items():
         if key not in KNOWN_KEYS:
-            hint = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.6)
-            tip = f"; did you mean '{hint[0]}'?" if hint else ""
-            problems.append(f"unknown key '{key}'{tip}")
+            problems.append(_unknown_key(key))
             continue
         node = out
         *parents, leaf = key.split(".")
