@@ -1,5 +1,10 @@
 """A native ``<select>`` with a visible label: reachable with Tab, changed with the arrow keys,
-read by screen readers, and driven by tests with ``select_option``."""
+read by screen readers, and driven by tests with ``select_option``.
+
+Each option carries its own ``selected``: when ``value`` and ``options`` change together (an
+upload adds its option and picks it), Vue sets the select's value before the new option exists,
+and the menu would go on naming the previous choice.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,8 @@ TEMPLATE = """
   <label :class="['msim-choice', css_class + '-label']">{{ label }}
     <select :class="['msim-choice-select', css_class]" :aria-label="label" :value="value"
             @change="value = $event.target.value">
-      <option v-for="o in options" :key="o[0]" :value="o[0]">{{ o[1] }}</option>
+      <option v-for="o in options" :key="o[0]" :value="o[0]"
+              :selected="o[0] === value">{{ o[1] }}</option>
     </select>
   </label>
 </template>

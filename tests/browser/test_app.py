@@ -341,3 +341,40 @@ def test_slider_changes_a_parameter_and_restarts(page: Page) -> None:
     new_value = page.locator(".msim-slider-disease-flare_rate .v-label").inner_text()
     assert f"flare_rate = {new_value.split(': ')[1].split()[0]}" in text
     page.msim_assert_clean()
+
+
+def selected_scenario(page: Page) -> str:
+    """The text the scenario menu shows (its selected option)."""
+    return page.locator(".msim-scenario-select").evaluate(
+        "el => el.selectedIndex < 0 ? '' : el.options[el.selectedIndex].text"
+    )
+
+
+def test_the_menu_names_an_uploaded_scenario(page: Page) -> None:
+    open_app(page)
+    before = selected_scenario(page)
+    assert before.startswith("Two courses")
+    good = b'name = "Menu test"\n[run]\ndays = 200\nbaseline_days = 30\n'
+    page.set_input_files(".msim-upload-input", files=[
+        {"name": "menu-test.toml", "mimeType": "text/plain", "buffer": good}])  # fmt: skip
+    expect(page.locator(".msim-scenario-select")).to_have_value("__uploaded__")
+    page.wait_for_function(
+        "() => { const el = document.querySelector('.msim-scenario-select');"
+        " return el.selectedIndex >= 0 && el.options[el.selectedIndex].text.includes('Uploaded'); }"
+    )
+    assert "menu-test.toml" in selected_scenario(page) and selected_scenario(page) != before
+    # a second upload is named too, and picking a shipped scenario again names that one
+    other = b'name = "Second upload"\n'
+    page.set_input_files(".msim-upload-input", files=[
+        {"name": "second.toml", "mimeType": "text/plain", "buffer": other}])  # fmt: skip
+    page.wait_for_function(
+        "() => { const el = document.querySelector('.msim-scenario-select');"
+        " return el.selectedIndex >= 0 && el.options[el.selectedIndex].text.includes('second'); }"
+    )
+    page.select_option(".msim-scenario-select", "first-look")
+    wait_day(page, 0)
+    page.wait_for_function(
+        "() => { const el = document.querySelector('.msim-scenario-select');"
+        " return el.options[el.selectedIndex].value === 'first-look'; }"
+    )
+    page.msim_assert_clean()
