@@ -1,5 +1,8 @@
 # msim developer tasks. Every target creates .venv first when it is missing or stale.
-#   make run    serve the app on http://127.0.0.1:8765 (PORT=... to change)
+#   make run    serve the app on http://127.0.0.1:8765 (PORT=..., HOST=0.0.0.0 for the network)
+#   make class  serve a class on the network (0.0.0.0) and print the addresses students type;
+#               PASSWORD=... asks for a class password; MSIM_CLASS_MAX_GRID/_CELLS/_DAYS=...
+#               limit uploads; GRACE=5m is how long a dropped tab keeps its run
 #   make test   whole test suite, browser tests included (PYTEST_ARGS=... to pass options)
 #   make bench  benchmarks (bench/run.py)
 #   make lint   ruff check + ruff format --check
@@ -20,6 +23,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8765
+HOST   ?= 127.0.0.1
+PASSWORD ?= $(MSIM_CLASS_PASSWORD)
+GRACE  ?= $(or $(SOLARA_KERNEL_CULL_TIMEOUT),5m)
 PYTEST_ARGS ?=
 LINT_PATHS := $(wildcard model msim_app tests app.py bench tools)
 
@@ -28,7 +34,7 @@ SOLARA_ASSETS_PROXY_CACHE_DIR ?= $(abspath $(VENV))/share/solara/cdn
 export SOLARA_ASSETS_PROXY_CACHE_DIR
 export SOLARA_TELEMETRY_MIXPANEL_ENABLE := False
 
-.PHONY: help venv run test bench lint assets docs validation deps-test
+.PHONY: help venv run class test bench lint assets docs validation deps-test
 .NOTPARALLEL:  # deps-test and the .venv recipe may both call apt-get: one at a time
 
 # "npm" while Solara's offline assets are not (yet) complete in a Python 3.12+ .venv, else empty.
@@ -62,8 +68,21 @@ assets: $(STAMP)
 deps-test:
 	@tools/system_deps.sh $(NEED_NPM) chromium
 
+SOLARA_RUN = $(VENV)/bin/solara run app.py --port $(PORT) --no-open --production
+
+# A dropped tab's model is freed after GRACE (Solara's kernel cull timeout; its own default is
+# 24 h); a page that reconnects within it gets its run back. The password goes through the
+# environment only (never on a printed command line).
+run class: export SOLARA_KERNEL_CULL_TIMEOUT = $(GRACE)
+run class: export MSIM_CLASS_PASSWORD = $(PASSWORD)
+class: export MSIM_CLASS = 1
+
 run: assets
-	$(VENV)/bin/solara run app.py --host 127.0.0.1 --port $(PORT) --no-open --production
+	$(SOLARA_RUN) --host $(HOST)
+
+class: assets
+	@$(PY) tools/class_address.py --port $(PORT)
+	@$(SOLARA_RUN) --host 0.0.0.0
 
 test: deps-test assets
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import solara
@@ -21,7 +22,7 @@ import solara.lab
 if str(Path(__file__).resolve().parent) not in sys.path:  # `solara run` from another folder
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from msim_app import catalog
+from msim_app import catalog, classroom
 from msim_app.controls import CompareSwitch, ScenarioControls, SeedControl, Sliders
 from msim_app.panels import InspectorPanel, LessonPanel
 from msim_app.session import Session
@@ -59,6 +60,8 @@ CSS = """
 .msim-download-scenario { text-transform: none; letter-spacing: normal; }
 .msim-sliders-note { font-size: 12px; color: #555; }
 .msim-upload-problem { display: block; font-size: 13px; color: #8a1c1c; }
+.msim-password { max-width: 340px; margin: 40px auto; display: flex; flex-direction: column;
+  gap: 10px; }
 """
 
 
@@ -71,7 +74,57 @@ TABS = ("Settings", "Lesson", "Inspector")
 
 
 @solara.component
+def PasswordForm(on_unlocked: Callable[[], None]) -> None:
+    """The class password (``MSIM_CLASS_PASSWORD``), checked in the server; no model is built
+    until it is given."""
+    text = solara.use_reactive("")
+    wrong = solara.use_reactive(False)
+
+    def submit(value: str | None = None) -> None:
+        given = text.value if value is None else (value or "")
+        text.set(given)
+        if not given:
+            return
+        if classroom.unlock(given):
+            wrong.set(False)
+            on_unlocked()
+        else:
+            wrong.set(True)
+
+    with solara.Div(classes=["msim-password"]):
+        solara.HTML(tag="h1", unsafe_innerHTML="msim", classes=["msim-title"])
+        solara.Text("This class server asks for the password your teacher gave.")
+        solara.InputText(
+            "Class password",
+            value=text.value,
+            on_value=submit,
+            password=True,
+            update_events=["focusout", "keyup.enter"],
+            classes=["msim-password-input"],
+        )
+        solara.Button(
+            "Enter",
+            on_click=lambda: submit(None),
+            color="primary",
+            classes=["msim-password-submit"],
+        )
+        if wrong.value:
+            solara.Error("That is not the class password.", classes=["msim-password-error"])
+
+
+@solara.component
 def Page() -> None:
+    solara.Title("msim: MS and alemtuzumab")
+    solara.Style(CSS)
+    unlocked = solara.use_reactive(classroom.is_unlocked())
+    if not unlocked.value:
+        PasswordForm(lambda: unlocked.set(True))
+    else:
+        Classroom()
+
+
+@solara.component
+def Classroom() -> None:
     session = solara.use_memo(new_session, [])
     version = solara.use_reactive(0)  # bumped when the scenario changes: panels re-read it
     inspected = solara.use_reactive(None)
@@ -87,8 +140,6 @@ def Page() -> None:
     def loaded() -> None:
         version.set(version.value + 1)
 
-    solara.Title("msim: MS and alemtuzumab")
-    solara.Style(CSS)
     with solara.Div(classes=["msim-page"]):
         with solara.Div(classes=["msim-side"]):
             solara.HTML(tag="h1", unsafe_innerHTML="msim", classes=["msim-title"])

@@ -7,6 +7,7 @@ page and leaves the running model as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -15,7 +16,7 @@ from solara.alias import rv
 
 from model.scenario import ScenarioError, load_scenario
 from model.text import slug
-from msim_app import catalog, schema
+from msim_app import catalog, classroom, schema
 from msim_app.choice import Choice
 from msim_app.session import Session
 from msim_app.upload import Upload
@@ -59,6 +60,12 @@ def ScenarioControls(session: Session, on_loaded: Callable[[], None]) -> None:
             scenario = catalog.read_upload(raw, name)
         except ScenarioError as err:
             problems.set([f"{name} was not loaded; the model is unchanged:", *err.problems])
+            return
+        over = classroom.limits().problems(scenario)
+        if over:
+            problems.set(
+                [f"{name} is over this class server's limits; the model is unchanged:", *over]
+            )
             return
         problems.set([])
         uploaded_name.set(name)
@@ -186,7 +193,7 @@ def SchemaSlider(spec: schema.SliderSpec, value: float, on_change: Callable[[flo
 @solara.component
 def Sliders(session: Session, version: int, on_loaded: Callable[[], None]) -> None:
     error = solara.use_reactive("")
-    specs = solara.use_memo(schema.sections, [])
+    specs = solara.use_memo(_class_sections, [])
 
     def setter(key: str) -> Callable[[float], None]:
         def set_value(value: float) -> None:
@@ -194,6 +201,11 @@ def Sliders(session: Session, version: int, on_loaded: Callable[[], None]) -> No
                 scenario = session.scenario.with_overrides({key: value}, source="slider")
             except ScenarioError as err:
                 error.set("; ".join(err.problems) + " The model is unchanged.")
+                return
+            lim = classroom.limits()  # a shipped scenario may be over them: only new problems
+            over = [p for p in lim.problems(scenario) if p not in lim.problems(session.scenario)]
+            if over:
+                error.set("; ".join(over) + ". The model is unchanged.")
                 return
             error.set("")
             seed = session.seed
@@ -210,3 +222,18 @@ def Sliders(session: Session, version: int, on_loaded: Callable[[], None]) -> No
             for spec in section:
                 value = schema.value_of(session.scenario, spec.key)
                 SchemaSlider(spec, value, setter(spec.key)).key(f"{spec.key}-{version}")
+
+
+def _class_sections() -> dict[str, list[schema.SliderSpec]]:
+    """The sliders, the run's length capped at the class limit when there is one."""
+    most = classroom.limits().max_days
+    out = schema.sections()
+    if most is None:
+        return out
+    return {
+        title: [
+            dataclasses.replace(s, high=min(s.high, float(most))) if s.key == "run.days" else s
+            for s in section
+        ]
+        for title, section in out.items()
+    }

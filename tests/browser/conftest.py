@@ -88,8 +88,29 @@ def _ensure_assets(cache: Path) -> None:
         pytest.fail(f"could not fill Solara's asset cache {cache}:\n{proc.stdout}{proc.stderr}")
 
 
+# The class server of ``class_server``: a password and small class limits, so tests can hit them.
+CLASS_PASSWORD = "test-class-password"
+CLASS_ENV = {
+    "MSIM_CLASS": "1",
+    "MSIM_CLASS_PASSWORD": CLASS_PASSWORD,
+    "MSIM_CLASS_MAX_GRID": "80",
+    "MSIM_CLASS_MAX_CELLS": "2000",
+    "MSIM_CLASS_MAX_DAYS": "3650",
+}
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    yield from _serve(tmp_path_factory, {})
+
+
+@pytest.fixture(scope="session")
+def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """The app served as ``make class`` serves it, with ``CLASS_ENV``."""
+    yield from _serve(tmp_path_factory, CLASS_ENV)
+
+
+def _serve(tmp_path_factory: pytest.TempPathFactory, extra_env: dict) -> Iterator[AppServer]:
     app = Path(os.environ.get("MSIM_TEST_APP", REPO / "app.py")).resolve()
     if not app.exists():
         pytest.skip(f"{app} does not exist yet")
@@ -103,6 +124,9 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         SOLARA_ASSETS_PROXY_CACHE_DIR=str(cache),
         PYTHONUNBUFFERED="1",
     )
+    for name in CLASS_ENV:  # a class setting in the caller's environment must not leak in
+        env.pop(name, None)
+    env.update(extra_env)
     log_path = tmp_path_factory.mktemp("app_server") / "server.log"
     cmd = [
         *(sys.executable, "-m", "solara", "run", str(app)),
@@ -162,6 +186,19 @@ def _is_local(url: str) -> bool:
 
 @pytest.fixture
 def page(browser, app_server: AppServer):
+    yield from _page(browser, app_server)
+
+
+@pytest.fixture
+def class_page(browser, class_server: AppServer):
+    """A page of ``class_server`` (password and class limits on); same helpers as ``page``, and
+    ``class_page.msim_password``."""
+    for pg in _page(browser, class_server):
+        pg.msim_password = CLASS_PASSWORD
+        yield pg
+
+
+def _page(browser, app_server: AppServer):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(30_000)
     pg = context.new_page()
