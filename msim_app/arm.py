@@ -3,6 +3,7 @@ has seen."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from model.model import MSModel
@@ -35,9 +36,21 @@ class Arm:
     def day(self) -> int:
         return self.sim.day
 
-    def advance(self, days: int) -> None:
-        self.sim.advance(days)
+    def advance(self, days: int, deadline: float | None = None) -> int:
+        """Step up to ``days`` days, stopping early (after at least one) once
+        ``time.perf_counter()`` passes ``deadline``; the number of days stepped."""
+        if deadline is None:
+            self.sim.advance(days)
+            done = days
+        else:
+            done = 0
+            while done < days:
+                self.sim.advance(1)
+                done += 1
+                if time.perf_counter() >= deadline:
+                    break
         self.history.sync()
+        return done
 
     def infusion_day(self) -> int:
         """Which day of a course the last simulated day was (1, 2, ...), 0 when none."""

@@ -8,6 +8,7 @@ separate random streams, so both arms are the same virtual patient until the fir
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -18,6 +19,7 @@ from msim_app.inspector import describe_site
 from msim_app.wire import frame_message, setup_message
 
 COURSE_DAYS, COURSE_MG = 3, 12.0  # "give a course now": the retreatment course
+FRAME_BUDGET_S = 0.05  # most model time one Play message may take (see Session.play_tick)
 
 
 class StageLike(Protocol):
@@ -38,6 +40,7 @@ class Session:
         self.given: list[DosingCourse] = []  # courses given with the button, for the download
         self.on_inspect: Callable[[dict | None], None] = lambda details: None
         self.arms: list[Arm] = []
+        self.frame_budget = FRAME_BUDGET_S
         self._build()
 
     # ------------------------------------------------------------------ lifecycle
@@ -96,20 +99,32 @@ class Session:
     def run_days(self) -> int:
         return self.scenario.run.days
 
-    def advance(self, days: int) -> None:
-        for arm in self.arms:
-            arm.advance(days)
+    def advance(self, days: int, deadline: float | None = None) -> int:
+        """Step every arm the same number of days: up to ``days``, fewer (at least one) when the
+        first arm reaches ``deadline`` (``time.perf_counter()``); the days stepped."""
+        done = self.arms[0].advance(days, deadline)
+        for arm in self.arms[1:]:
+            arm.advance(done)
+        return done
 
     def play_tick(self, days: int, count: int = 1) -> None:
         """Play: up to ``count`` frames (at most 4) of up to ``days`` days each, sent together in
-        one message (the page shows them one per paint), stopping at the end of the run."""
+        one message (the page shows them one per paint), stopping at the end of the run.
+
+        Bounded in time: once ``frame_budget`` seconds have gone into this message, no further
+        day is stepped (a frame keeps the days it has, at least one) and what there is goes out,
+        so a heavy scenario plays slower instead of holding the server's event loop, which
+        every tab shares, for seconds."""
         frames: list[tuple[dict, list[bytes]]] = []
+        deadline = time.perf_counter() + self.frame_budget
         for _ in range(max(1, min(int(count), 4))):
             if self.day < self.run_days:
-                self.advance(max(1, min(int(days), 60, self.run_days - self.day)))
+                self.advance(max(1, min(int(days), 60, self.run_days - self.day)), deadline)
             frames.append(frame_message(self.arms, self.day >= self.run_days, False))
             if self.day >= self.run_days:
                 self._stop()
+                break
+            if time.perf_counter() >= deadline:
                 break
         if self.stage is not None:
             self.stage.send(

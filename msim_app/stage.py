@@ -43,6 +43,7 @@ class Stage(ipyvue.VueTemplate):
         [{"key": k, "label": lab, "days": d, "fps": f, "batch": b} for k, lab, d, f, b in SPEEDS]
     ).tag(sync=True)
     notice = traitlets.Unicode("").tag(sync=True)  # one-line message under the toolbar
+    error = traitlets.Unicode("").tag(sync=True)  # a failed step: an alert above everything
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -53,16 +54,22 @@ class Stage(ipyvue.VueTemplate):
         session.attach(self)
         session.push_setup()
 
-    def _call(self, name: str, *args: Any) -> None:
-        """Run a session method; a failure becomes a notice in the page, never a traceback."""
+    def _call(self, name: str, *args: Any, parse: Any = None) -> None:
+        """Run a session method (its arguments from ``parse()`` when given); a failure, a
+        ``MemoryError`` included, stops Play and becomes an alert at the top of the page, never a
+        traceback. Reset clears it and starts again."""
         if self.session is None:
             return
         try:
+            if parse is not None:
+                args = parse()
             getattr(self.session, name)(*args)
-        except Exception as err:
+        except Exception as err:  # MemoryError is an Exception too
             log.exception("stage action %s failed", name)
             self.playing = False
-            self.notice = f"Something went wrong ({type(err).__name__}: {err}); try Reset."
+            what = "ran out of memory" if isinstance(err, MemoryError) else "went wrong"
+            detail = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+            self.error = f"The simulation {what} ({detail}). Press Reset to start again."
 
     # called from the browser ---------------------------------------------------------------
     def vue_ready(self, _data: Any = None) -> None:
@@ -70,15 +77,15 @@ class Stage(ipyvue.VueTemplate):
 
     def vue_want_frame(self, data: Any = None) -> None:
         data = data if isinstance(data, dict) else {}
-        self._call("play_tick", int(data.get("days", 1)), int(data.get("count", 1)))
+        self._call("play_tick", parse=lambda: (int(data.get("days", 1)), int(data.get("count", 1))))
 
     def vue_step(self, data: Any = None) -> None:
-        days = int((data or {}).get("days", 1)) if isinstance(data, dict) else 1
+        data = data if isinstance(data, dict) else {}
         self.notice = ""
-        self._call("step", days)
+        self._call("step", parse=lambda: (int(data.get("days", 1)),))
 
     def vue_reset(self, _data: Any = None) -> None:
-        self.notice = ""
+        self.notice = self.error = ""
         self._call("reset")
 
     def vue_give_course(self, _data: Any = None) -> None:
@@ -91,7 +98,9 @@ class Stage(ipyvue.VueTemplate):
 
     def vue_inspect(self, data: Any = None) -> None:
         if isinstance(data, dict):
-            self._call("inspect", int(data.get("arm", 0)), int(data["x"]), int(data["y"]))
+            self._call(
+                "inspect", parse=lambda: (int(data.get("arm", 0)), int(data["x"]), int(data["y"]))
+            )
 
     def vue_export_csv(self, _data: Any = None) -> None:
         s = self.session

@@ -378,3 +378,31 @@ def test_the_menu_names_an_uploaded_scenario(page: Page) -> None:
         " return el.options[el.selectedIndex].value === 'first-look'; }"
     )
     page.msim_assert_clean()
+
+
+def test_a_failed_step_shows_an_alert_above_everything(page: Page) -> None:
+    open_app(page)
+    step(page, 1)
+    page.click(".msim-give-course")
+    step(page, 1)
+    expect(page.locator(".msim-infusion")).to_be_visible()
+    # a step that fails in the server: the page sends a day count Python cannot read
+    page.evaluate("() => document.querySelector('.msim-stage').__vue__.step({days: 'boom'})")
+    alert = page.locator(".msim-error")
+    expect(alert).to_be_visible()
+    expect(alert).to_have_attribute("role", "alert")
+    expect(alert).to_contain_text("Reset")
+    # on top: the point at its middle belongs to it, and it is in view at the top of the window
+    box = alert.bounding_box()
+    assert box is not None and box["y"] <= 1
+    on_top = page.evaluate(
+        "([x, y]) => !!document.elementFromPoint(x, y).closest('.msim-error')",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    assert on_top, "something covers the alert"
+    expect(page.locator(".msim-play")).to_have_attribute("aria-pressed", "false")
+    page.click(".msim-error-reset")
+    wait_day(page, 0)
+    expect(alert).to_have_count(0)
+    step(page, 1)
+    page.msim_assert_clean()
