@@ -90,12 +90,14 @@ def _ensure_assets(cache: Path) -> None:
 
 # The class server of ``class_server``: a password and small class limits, so tests can hit them.
 CLASS_PASSWORD = "test-class-password"
+CLASS_GRACE_S = 10
 CLASS_ENV = {
     "MSIM_CLASS": "1",
     "MSIM_CLASS_PASSWORD": CLASS_PASSWORD,
     "MSIM_CLASS_MAX_GRID": "80",
     "MSIM_CLASS_MAX_CELLS": "2000",
     "MSIM_CLASS_MAX_DAYS": "3650",
+    "SOLARA_KERNEL_CULL_TIMEOUT": f"{CLASS_GRACE_S}s",  # a dropped tab's grace period
 }
 
 
@@ -192,9 +194,10 @@ def page(browser, app_server: AppServer):
 @pytest.fixture
 def class_page(browser, class_server: AppServer):
     """A page of ``class_server`` (password and class limits on); same helpers as ``page``, and
-    ``class_page.msim_password``."""
+    ``class_page.msim_password`` and ``class_page.msim_grace_s``."""
     for pg in _page(browser, class_server):
         pg.msim_password = CLASS_PASSWORD
+        pg.msim_grace_s = CLASS_GRACE_S
         yield pg
 
 

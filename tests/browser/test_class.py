@@ -1,10 +1,15 @@
-"""Serving a class (``make class``): the class password and the class limits on uploads.
+"""Serving a class (``make class``): the class password, the class limits on uploads and what
+happens to a tab whose connection drops.
 
-These use ``class_page``: a second server started with ``CLASS_ENV`` (a password and small
-limits), so the everyday tests keep a server without them.
+These use ``class_page``: a second server started with ``CLASS_ENV`` (a password, small limits
+and a 10-second grace period for dropped tabs), so the everyday tests keep a server without them.
 """
 
 from __future__ import annotations
+
+import json
+import time
+import urllib.request
 
 from playwright.sync_api import Page, expect
 
@@ -79,3 +84,62 @@ def test_an_upload_over_the_class_limits_is_refused(class_page: Page) -> None:
     expect(errors).to_have_count(0)
     expect(page.locator(".msim-day")).to_have_text("0")
     page.msim_assert_clean()
+
+
+# Keeps every websocket the page opens; once window.__msimBlock is set, new ones go nowhere.
+SOCKETS = """
+(() => {
+  const Real = window.WebSocket;
+  window.__msimSockets = [];
+  window.WebSocket = function (url, protocols) {
+    const ws = new Real(window.__msimBlock ? 'ws://127.0.0.1:9/' : url, protocols);
+    window.__msimSockets.push(ws);
+    return ws;
+  };
+  window.WebSocket.prototype = Real.prototype;
+  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+})();
+"""
+DROP = """(block) => {
+  window.__msimBlock = block;
+  let n = 0;
+  for (const ws of window.__msimSockets) if (ws.readyState === 1) { ws.close(); n++; }
+  return n;
+}"""
+
+
+def kernels(page: Page) -> dict:
+    """Solara's count of kernels (one per tab), from its /resourcez page."""
+    with urllib.request.urlopen(page.msim_server.url + "resourcez", timeout=10) as resp:
+        return json.load(resp)["kernels"]
+
+
+def test_a_dropped_connection_gets_its_run_back_and_is_freed_after_the_grace(
+    class_page: Page,
+) -> None:
+    page = class_page
+    page.add_init_script(SOCKETS)
+    open_class(page)
+    page.click(".msim-step-week")
+    expect(page.locator(".msim-day")).to_have_text("7")
+    # a wifi blip: the connection drops and the page reconnects to its run, day 7 and all
+    assert page.evaluate(DROP, False) >= 1
+    page.click(".msim-step")
+    expect(page.locator(".msim-day")).to_have_text("8", timeout=30_000)
+    page.msim_assert_clean()
+    # a laptop lid: the connection drops for good; the tab's kernel (and model) outlives the
+    # drop for the grace period and is freed after it
+    kept = kernels(page)["has_disconnected"]
+    assert page.evaluate(DROP, True) >= 1
+    dropped = time.monotonic()
+    deadline = dropped + page.msim_grace_s + 30
+    while kernels(page)["has_disconnected"] == kept and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert kernels(page)["has_disconnected"] == kept + 1, "the server never saw the drop"
+    time.sleep(max(0.0, dropped + page.msim_grace_s - 2 - time.monotonic()))
+    assert kernels(page)["has_disconnected"] == kept + 1, "freed before the grace period ended"
+    while kernels(page)["has_disconnected"] > kept and time.monotonic() < deadline:
+        time.sleep(0.5)
+    freed_after = time.monotonic() - dropped
+    assert kernels(page)["has_disconnected"] == kept, "the dropped tab was never freed"
+    assert freed_after >= page.msim_grace_s - 1, f"freed after {freed_after:.1f} s"
