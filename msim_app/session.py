@@ -8,6 +8,7 @@ separate random streams, so both arms are the same virtual patient until the fir
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -19,7 +20,10 @@ from msim_app.inspector import describe_site
 from msim_app.wire import frame_message, setup_message
 
 COURSE_DAYS, COURSE_MG = 3, 12.0  # "give a course now": the retreatment course
-FRAME_BUDGET_S = 0.05  # most model time one Play message may take (see Session.play_tick)
+# Most model time one Play message may take (see Session.play_tick); MSIM_FRAME_BUDGET_MS sets
+# it when the server starts (0 = no budget: every frame gets all its days, as before).
+_BUDGET_MS = float(os.environ.get("MSIM_FRAME_BUDGET_MS", "").strip() or 50)
+FRAME_BUDGET_S = _BUDGET_MS / 1000 if _BUDGET_MS > 0 else float("inf")
 
 
 class StageLike(Protocol):
