@@ -406,3 +406,26 @@ def test_a_failed_step_shows_an_alert_above_everything(page: Page) -> None:
     expect(alert).to_have_count(0)
     step(page, 1)
     page.msim_assert_clean()
+
+
+def test_the_page_says_when_the_server_is_busy(page: Page) -> None:
+    open_app(page)
+    page.click(".msim-play")
+    page.wait_for_function("() => +document.querySelector('.msim-day').textContent >= 5")
+    busy = page.locator(".msim-busy")
+    # answers that keep coming late (as from a loaded server): the page slows down and says so
+    page.evaluate(
+        "() => { const v = document.querySelector('.msim-stage').__vue__;"
+        " for (let i = 0; i < 8; i++) v.adaptPace(400); }"
+    )
+    expect(busy).to_be_visible()
+    expect(busy).to_contain_text("busy")
+    page.click(".msim-play")  # paused: nothing to say
+    expect(busy).to_have_count(0)
+    # quick answers again: the page is no longer busy
+    calm = page.evaluate(
+        "() => { const v = document.querySelector('.msim-stage').__vue__;"
+        " for (let i = 0; i < 200; i++) v.adaptPace(5); return !v.busy; }"
+    )
+    assert calm
+    page.msim_assert_clean()
