@@ -8,6 +8,7 @@ separate random streams, so both arms are the same virtual patient until the fir
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable
@@ -24,6 +25,21 @@ COURSE_DAYS, COURSE_MG = 3, 12.0  # "give a course now": the retreatment course
 # it when the server starts (0 = no budget: every frame gets all its days, as before).
 _BUDGET_MS = float(os.environ.get("MSIM_FRAME_BUDGET_MS", "").strip() or 50)
 FRAME_BUDGET_S = _BUDGET_MS / 1000 if _BUDGET_MS > 0 else float("inf")
+
+
+HEAVY_ROWS = 50_000  # agent-table rows plus grid sites above which a dropped model is collected
+
+
+def _rows(arm: Arm) -> int:
+    """Agent-table rows (lymphocytes, antibody particles) and grid sites of an arm's model:
+    about 10,000 for the standard patient."""
+    model = arm.model
+    rows = sum(
+        len(getattr(getattr(model, name, None), "alive", ()))
+        for name in ("lymphocytes", "particles")
+    )
+    grid = model.params.grid
+    return rows + grid.width * grid.height
 
 
 class StageLike(Protocol):
@@ -49,6 +65,14 @@ class Session:
 
     # ------------------------------------------------------------------ lifecycle
     def _build(self) -> None:
+        # A model holds reference cycles, which only a full pass of the cyclic garbage collector
+        # frees, and app.py makes those passes rare: a big model dropped here (a switch away
+        # from a heavy scenario, a reset) would keep its memory for minutes. Collect it now; the
+        # standard patient is left to the collector's own pace (a full pass stalls every tab).
+        heavy = any(_rows(arm) > HEAVY_ROWS for arm in self.arms)
+        self.arms = []
+        if heavy:
+            gc.collect()
         self.given = []
         self.arms = [Arm.start(self._main_label(), self.scenario, self.seed)]
         if self.compare:

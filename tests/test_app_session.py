@@ -3,7 +3,9 @@ fails becomes an alert in the page that Reset clears (no browser needed)."""
 
 from __future__ import annotations
 
+import gc
 import time
+import weakref
 
 import pytest
 
@@ -127,3 +129,23 @@ def test_a_failed_step_is_an_alert_and_reset_starts_again() -> None:
     assert "ValueError" in stage.error
     stage.vue_reset({})
     assert stage.error == "" and session.day == 0
+
+
+def test_a_dropped_heavy_model_is_freed_at_once() -> None:
+    """Switching away from a heavy scenario gives its memory back now, not at the cyclic
+    collector's next full pass (which app.py makes rare)."""
+    heavy = Scenario(name="Heavy").with_overrides(
+        {"grid.width": 200, "grid.height": 200} | {f"cells.{k}.baseline": 20_000 for k in KINDS},
+        source="test",
+    )
+    gc.collect()
+    gc.disable()  # only the session's own collection may free it
+    try:
+        session = Session(heavy)
+        session.advance(2)
+        old = weakref.ref(session.arms[0].model)
+        session.load(Scenario(name="Light"))
+        assert old() is None, "the heavy model outlived the switch"
+        assert session.day == 0 and session.scenario.name == "Light"
+    finally:
+        gc.enable()
