@@ -1,0 +1,230 @@
+"""Class benchmark with light clients: N sessions through the page's own websocket protocol.
+
+Each session is what a browser tab is to the server (its own Solara kernel, page and model) but
+without a browser: it fetches the page for the session cookie, opens the kernel websocket, asks
+Solara to run the app (the ``solara.control`` comm), finds the stage widget among the widgets the
+server opens and then plays as the page does at Normal speed: it asks for 3 one-day frames a
+message (``want_frame``) at most every 100 ms (30 frames a second), the next request as soon as
+an answer is in. So the machine's CPU goes to the server, not to N browsers
+(``bench/sessions.py`` keeps the real-browser check).
+
+Per N (a fresh server each): updates (frames) a second per session (mean and slowest), p50/p95
+latency from request to answer, server CPU (100 = one core) and resident memory, and memory per
+session above the empty server. ``--heavy`` makes one session upload the heaviest scenario the
+class limits allow (100x100 grid, 5,000 cells of each kind, the most antibody) and play it at
+Fastest (20 days a frame, no pacing); its figures are left out of the others'.
+
+    python bench/class_light.py                 # N = 10, 30, 60
+    python bench/class_light.py --n 30 --heavy  # 29 standard sessions beside one heavy one
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import statistics
+import struct
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import websockets
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _browser import free_port, start_server, stop_server
+
+PACE_S = 0.1  # Normal: 30 frames a second, 3 a message
+KINDS = ("cd4", "cd8", "b_cells", "treg", "nk")
+HEAVY = "\n".join(
+    [
+        'name = "Heavy (class limits)"',
+        "[grid]\nwidth = 100\nheight = 100",
+        "[antibody]\nparticles_per_mg = 2000\nhalf_life_days = 100",
+        *(f"[cells.{k}]\nbaseline = 5000" for k in KINDS),
+    ]
+).encode()
+
+
+def _msg(msg_type: str, content: dict, page: str) -> str:
+    header = {
+        "msg_id": uuid.uuid4().hex,
+        "msg_type": msg_type,
+        "username": "",
+        "session": page,
+        "date": "2026-01-01T00:00:00Z",
+        "version": "5.3",
+    }
+    return json.dumps(
+        {
+            "header": header,
+            "parent_header": {},
+            "metadata": {},
+            "content": content,
+            "channel": "shell",
+            "buffers": [],
+        }
+    )
+
+
+def _decode(raw: str | bytes) -> dict:
+    """A Jupyter websocket message: JSON text, or binary (offsets, JSON, buffers)."""
+    if isinstance(raw, str):
+        return json.loads(raw)
+    nbufs = struct.unpack("!I", raw[:4])[0]
+    offsets = struct.unpack("!" + "I" * nbufs, raw[4 : 4 * (nbufs + 1)])
+    end = offsets[1] if len(offsets) > 1 else len(raw)
+    return json.loads(raw[offsets[0] : end])
+
+
+def _custom(comm: str, event: str, data: dict, page: str) -> str:
+    content = {"method": "custom", "content": {"event": event, "data": data}}
+    return _msg("comm_msg", {"comm_id": comm, "data": content}, page)
+
+
+async def play(base: str, seconds: float, heavy: bool = False, start_at: float = 0.0) -> dict:
+    """One session: open, (upload the heavy scenario,) then play until ``seconds`` after the
+    common start ``start_at`` (time.monotonic)."""
+    with urllib.request.urlopen(base, timeout=60) as resp:
+        cookie = (resp.headers.get("Set-Cookie") or "").split(";")[0]
+    kernel, page = uuid.uuid4().hex, uuid.uuid4().hex
+    url = base.replace("http", "ws", 1) + f"jupyter/api/kernels/{kernel}/channels?session_id={page}"
+    async with websockets.connect(url, additional_headers={"Cookie": cookie}, max_size=None) as ws:
+        control = uuid.uuid4().hex
+        await ws.send(
+            _msg(
+                "comm_open", {"comm_id": control, "target_name": "solara.control", "data": {}}, page
+            )
+        )
+        run = {"method": "run", "args": {"path": "", "appName": None}}
+        await ws.send(_msg("comm_msg", {"comm_id": control, "data": run}, page))
+        stage = upload = None
+        uploaded = not heavy
+        asked: float | None = None
+        last_ask = 0.0
+        lats: list[float] = []
+        frames = days0 = day = 0
+        measuring = False
+        while True:
+            m = _decode(await asyncio.wait_for(ws.recv(), 120))
+            kind, c = m["header"]["msg_type"], m.get("content", {})
+            if kind == "comm_open":
+                state = c.get("data", {}).get("state", {})
+                if "speeds" in state:
+                    stage = c["comm_id"]
+                elif "max_bytes" in state:
+                    upload = c["comm_id"]
+                continue
+            if kind != "comm_msg" or c.get("comm_id") != stage:
+                continue
+            data = c.get("data", {})
+            method = (
+                data.get("content", {}).get("method") if data.get("method") == "custom" else None
+            )
+            if method not in ("frame", "frames"):
+                continue
+            if method == "frames":
+                now = time.monotonic()
+                headers = data["content"]["args"][0]
+                day = headers[-1]["arms"][0]["day"]
+                if measuring:
+                    lats.append(now - asked)
+                    frames += len(headers)
+                if headers[-1]["ended"]:
+                    break
+            elif method == "frame":
+                day = data["content"]["args"][0]["arms"][0]["day"]
+            if not uploaded:  # the first frame is in: upload, and play the new scenario
+                if upload is None:
+                    raise SystemExit("no upload widget found")
+                b64 = base64.b64encode(HEAVY).decode()
+                await ws.send(_custom(upload, "file", {"name": "heavy.toml", "b64": b64}, page))
+                uploaded = True
+                continue
+            now = time.monotonic()
+            if not measuring and now >= start_at and (method == "frames" or asked is None):
+                measuring, days0, t0 = True, day, now
+            if measuring and now >= start_at + seconds:
+                break
+            if heavy:
+                ask = {"days": 20, "count": 1}
+            else:
+                ask = {"days": 1, "count": 3}
+                wait = last_ask + PACE_S - now
+                if wait > 0:
+                    await asyncio.sleep(wait)
+            asked = last_ask = time.monotonic()
+            await ws.send(_custom(stage, "want_frame", ask, page))
+        took = time.monotonic() - t0 if measuring else float("nan")
+        return {"frames": frames, "days": day - days0, "seconds": took, "lats": lats}
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def _class(base: str, n: int, seconds: float, heavy: bool, pid: int) -> dict:
+    rss0 = _rss_mb(pid)
+    warmup = 8.0 + n * 0.25  # sessions open and build their models first
+    start_at = time.monotonic() + warmup
+    jobs = [play(base, seconds, heavy=heavy and i == 0, start_at=start_at) for i in range(n)]
+    task = asyncio.gather(*jobs)
+    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+    cpu0, t0 = _cpu_seconds(pid), time.monotonic()
+    peak = 0.0
+    while not task.done() and time.monotonic() < t0 + seconds:
+        peak = max(peak, _rss_mb(pid))
+        await asyncio.sleep(0.5)
+    cpu = 100 * (_cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
+    results = await task
+    light = results[1:] if heavy else results
+    rates = [r["frames"] / r["seconds"] for r in light]
+    lats = sorted(x for r in light for x in r["lats"])
+    out = {
+        "sessions": n,
+        "updates_per_s_mean": round(statistics.mean(rates), 1),
+        "updates_per_s_slowest": round(min(rates), 1),
+        "p50_ms": round(1000 * lats[len(lats) // 2]) if lats else None,
+        "p95_ms": round(1000 * lats[int(0.95 * (len(lats) - 1))]) if lats else None,
+        "server_cpu_pct": round(cpu),
+        "server_rss_mb": round(peak),
+        "rss_per_session_mb": round((peak - rss0) / n, 1),
+    }
+    if heavy:
+        h = results[0]
+        out["heavy_days_per_s"] = round(h["days"] / h["seconds"], 1)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, action="append", help="sessions (default 10, 30, 60)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured play per N")
+    parser.add_argument("--heavy", action="store_true", help="one session plays a heavy scenario")
+    args = parser.parse_args(argv)
+    for n in args.n or [10, 30, 60]:
+        port = free_port()
+        proc = start_server(port)
+        try:
+            base = f"http://127.0.0.1:{port}/"
+            result = asyncio.run(_class(base, n, args.seconds, args.heavy, proc.pid))
+        finally:
+            stop_server(proc)
+        print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
