@@ -143,3 +143,45 @@ def test_a_dropped_connection_gets_its_run_back_and_is_freed_after_the_grace(
     freed_after = time.monotonic() - dropped
     assert kernels(page)["has_disconnected"] == kept, "the dropped tab was never freed"
     assert freed_after >= page.msim_grace_s - 1, f"freed after {freed_after:.1f} s"
+
+
+def test_a_tab_keeps_playing_beside_the_heaviest_allowed_scenario(
+    class_page: Page, browser
+) -> None:
+    """No timing targets here (bench/heavy_neighbour.py measures): tab B keeps moving while
+    tab A plays the heaviest scenario the class limits allow at the fastest speed."""
+    a = class_page
+    open_class(a)
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        b = context.new_page()
+        b.goto(a.msim_server.url)
+        enter_password(b, a.msim_password)
+        expect(b.locator(".msim-day")).to_have_text("0", timeout=60_000)
+        heavy = "\n".join(
+            [
+                'name = "Heaviest allowed"',
+                "[grid]\nwidth = 80\nheight = 80",
+                "[antibody]\nparticles_per_mg = 2000\nhalf_life_days = 100",
+                *(f"[cells.{k}]\nbaseline = 2000" for k in ("cd4", "cd8", "b_cells", "treg", "nk")),
+            ]
+        ).encode()
+        a.set_input_files(".msim-upload-input", files=[
+            {"name": "heaviest.toml", "mimeType": "text/plain", "buffer": heavy}])  # fmt: skip
+        expect(a.locator(".msim-upload-errors")).to_have_count(0)
+        a.select_option(".msim-speed", "fastest")
+        b.click(".msim-play")
+        a.click(".msim-play")
+        a.wait_for_function("() => +document.querySelector('.msim-day').textContent >= 100")
+        start = int(b.locator(".msim-day").inner_text())
+        b.wait_for_function(
+            f"() => +document.querySelector('.msim-day').textContent >= {start + 30}",
+            timeout=30_000,
+        )
+        a_day = int(a.locator(".msim-day").inner_text())
+        a.wait_for_function(f"() => +document.querySelector('.msim-day').textContent > {a_day}")
+        a.click(".msim-play")
+        b.click(".msim-play")
+    finally:
+        context.close()
+    a.msim_assert_clean()
