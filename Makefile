@@ -24,8 +24,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8765
 HOST   ?= 127.0.0.1
-PASSWORD ?= $(MSIM_CLASS_PASSWORD)
-GRACE  ?= $(or $(SOLARA_KERNEL_CULL_TIMEOUT),5m)
+# expanded once here (:=), from the command line or else the environment: the target-specific
+# exports below must not refer back to themselves
+CLASS_PASSWORD := $(or $(PASSWORD),$(MSIM_CLASS_PASSWORD))
+GRACE_PERIOD   := $(or $(GRACE),$(SOLARA_KERNEL_CULL_TIMEOUT),5m)
 PYTEST_ARGS ?=
 LINT_PATHS := $(wildcard model msim_app tests app.py bench tools)
 
@@ -73,8 +75,8 @@ SOLARA_RUN = $(VENV)/bin/solara run app.py --port $(PORT) --no-open --production
 # A dropped tab's model is freed after GRACE (Solara's kernel cull timeout; its own default is
 # 24 h); a page that reconnects within it gets its run back. The password goes through the
 # environment only (never on a printed command line).
-run class: export SOLARA_KERNEL_CULL_TIMEOUT = $(GRACE)
-run class: export MSIM_CLASS_PASSWORD = $(PASSWORD)
+run class: export SOLARA_KERNEL_CULL_TIMEOUT := $(GRACE_PERIOD)
+run class: export MSIM_CLASS_PASSWORD := $(CLASS_PASSWORD)
 class: export MSIM_CLASS = 1
 
 run: assets
