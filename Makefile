@@ -23,7 +23,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8765
-HOST   ?= 127.0.0.1
+# HOST only from make's command line: some shells export HOST as the machine's name
+BIND   := $(if $(filter command line,$(origin HOST)),$(HOST),127.0.0.1)
 # expanded once here (:=), from the command line or else the environment: the target-specific
 # exports below must not refer back to themselves
 CLASS_PASSWORD := $(or $(PASSWORD),$(MSIM_CLASS_PASSWORD))
@@ -80,7 +81,7 @@ run class: export MSIM_CLASS_PASSWORD := $(CLASS_PASSWORD)
 class: export MSIM_CLASS = 1
 
 run: assets
-	$(SOLARA_RUN) --host $(HOST)
+	$(SOLARA_RUN) --host $(BIND)
 
 class: assets
 	@$(PY) tools/class_address.py --port $(PORT)

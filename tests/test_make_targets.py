@@ -16,7 +16,10 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is no
 
 
 def make(*args: str, **env: str) -> str:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MSIM_CLASS", "SOLARA_K"))}
+    # nothing from the caller's class settings or from an outer `make test` (MAKEFLAGS carries
+    # its command-line variables)
+    skip = ("MSIM_CLASS", "SOLARA_K", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PASSWORD", "GRACE")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     proc = subprocess.run(
         ["make", "-s", *args],
         cwd=REPO,
@@ -31,6 +34,7 @@ def make(*args: str, **env: str) -> str:
 
 def test_make_run_binds_the_host_it_is_given() -> None:
     assert "--host 127.0.0.1" in make("run", "SOLARA_RUN=echo")
+    assert "--host 127.0.0.1" in make("run", "SOLARA_RUN=echo", HOST="somehost")  # a shell's
     assert "--host 0.0.0.0" in make("run", "SOLARA_RUN=echo", "HOST=0.0.0.0")
 
 
