@@ -44,6 +44,7 @@ class AgentTable:
             setattr(self, name, np.zeros(capacity, dtype=dtype))
         self._free: list[int] = list(range(capacity - 1, -1, -1))
         self._born = 0
+        self._rows: np.ndarray | None = None  # live rows, until the next add or remove
 
     def __len__(self) -> int:
         return int(self.alive.sum())
@@ -67,14 +68,19 @@ class AgentTable:
         self.uid[rows] = np.arange(self._born, self._born + n)
         self._born += n
         self.alive[rows] = True
+        self._rows = None
         return rows
 
     def remove(self, rows: np.ndarray) -> None:
         self._free.extend(rows.tolist())
         self.alive[rows] = False
+        self._rows = None
 
     def rows(self) -> np.ndarray:
-        return np.flatnonzero(self.alive)
+        """Live rows in row order (cached: callers must not modify the array)."""
+        if self._rows is None:
+            self._rows = np.flatnonzero(self.alive)
+        return self._rows
 
 
 def lymphocyte_table() -> AgentTable:
@@ -87,6 +93,8 @@ def lymphocyte_table() -> AgentTable:
             "activated": np.int16,  # days of activation left; 0 = resting
             "age": np.int32,
             "generation": np.int16,  # 0 = original; n = made after the n-th course began
+            "memory": np.bool_,  # a T cell primed against myelin, or a memory B cell
+            "expanded": np.bool_,  # born by lymphopenia-driven division of a survivor
             "x": np.int16,
             "y": np.int16,
             "tissue_days": np.int16,  # days left before a resting visitor leaves the tissue
@@ -151,8 +159,23 @@ class Lymphocyte(_RowView):
         return int(self.table.generation[self.row])
 
     @property
+    def memory(self) -> bool:
+        return bool(self.table.memory[self.row])
+
+    @property
     def origin(self) -> str:
-        return "original" if self.generation == 0 else "repopulated"
+        if self.generation == 0:
+            return "original"
+        return "expanded in lymphopenia" if self.table.expanded[self.row] else "repopulated"
+
+    @property
+    def state(self) -> str:
+        """Naive or memory, in the words a biology class uses for this kind."""
+        if self.kind == Kind.B_CELL:
+            return "memory B cell (presents antigen)" if self.memory else "naive B cell"
+        if self.kind in (Kind.CD4, Kind.CD8) and self.autoreactive:
+            return "primed against myelin (memory)" if self.memory else "naive (not yet primed)"
+        return "memory" if self.memory else "naive"
 
     def describe(self) -> dict:
         """What the app's inspector shows for this cell."""
@@ -163,6 +186,7 @@ class Lymphocyte(_RowView):
             "cd52": round(self.cd52, 2),
             "aggression": round(self.aggression, 2),
             "autoreactive": self.autoreactive,
+            "state": self.state,
             "activated": self.activated,
             "age_days": self.age,
             "origin": self.origin,

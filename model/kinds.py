@@ -54,4 +54,7 @@ _TABLE: dict[Kind, tuple[str, str, str, str, str]] = {
 KIND_BY_KEY: dict[str, Kind] = {k.key: k for k in Kind}
 
 KINDS: tuple[str, ...] = tuple(k.key for k in Kind)  # recorded column names, in Kind order
-ATTACKERS = (Kind.CD4, Kind.CD8, Kind.B_CELL)  # the lowest kind numbers: `kind <= B_CELL`
+# The kinds that attack myelin, the lowest kind numbers (`kind <= CD8`). B cells help them as
+# antigen-presenting cells instead; Tregs suppress them; NK cells are bystanders.
+ATTACKERS = (Kind.CD4, Kind.CD8)
+LAST_ATTACKER = max(ATTACKERS)

@@ -42,8 +42,10 @@ def summarise(
     ts: pd.DataFrame,
     events: pd.DataFrame,
     relapses: pd.DataFrame,
+    patient: dict[str, float],
 ) -> dict:
-    """``summary.json``: relapses, ARR overall and by year, lesions, nadir and recovery."""
+    """``summary.json``: the patient's drawn traits, relapses, ARR overall and by year,
+    lesions, nadir and recovery, secondary autoimmunity."""
     start = scenario.run.baseline_days
     days = len(ts)
     follow_days = max(days - start, 0)
@@ -66,6 +68,7 @@ def summarise(
         "seed": seed,
         "days": days,
         "follow_up_start_day": start,
+        **patient,
         "relapse_count": len(onsets),
         "arr": round(len(onsets) / years, 4) if years > 0 else None,
         "arr_by_year": arr_by_year,
@@ -92,4 +95,7 @@ def summarise(
     )
     summary["relapses_with_lasting_damage"] = int(ended.lasting_damage.sum())
     summary["relapse_durations"] = durations
+    for kind in ("thyroid_autoimmunity", "immune_thrombocytopenia"):
+        onset = events.loc[events.kind == kind, "day"]
+        summary[f"{kind}_day"] = int(onset.iloc[0]) if len(onset) else None
     return summary

@@ -1,14 +1,24 @@
 """MSModel: one virtual patient, one day per step.
 
 The day runs in a fixed order, each process in its own method:
-infusions (scheduled Mesa events) -> antibody binding and clearance -> birth, death and
-homeostatic expansion in the blood -> activation -> traffic between blood and tissue ->
-movement up the inflammation gradient -> attack with Treg suppression -> inflammation diffusion
-and decay -> remyelination -> lesions and relapses -> the day's observation.
+infusions (scheduled Mesa events) -> antibody binding and clearance -> birth, death, renewal and
+lymphopenia-driven expansion in the blood -> autoantibodies -> priming and activation ->
+traffic between blood and tissue -> movement up the inflammation gradient -> attack with Treg
+suppression -> inflammation diffusion and decay -> remyelination -> lesions and relapses -> the
+day's observation.
 
-Randomness: the disease uses ``model.rng``; everything the drug does uses ``dose_rng``, a
-separate stream spawned from the same seed, so a treated and an untreated run of one seed are the
-same virtual patient up to the first infusion.
+The immune "reset" is not imposed: waves recall only autoreactive T cells already primed against
+myelin (memory), and depletion empties that pool. New T cells come from the thymus (naive, less
+with age) and from division of survivors; a naive autoreactive cell must be primed again, which
+needs antigen presentation by memory B cells (themselves slow to return, as they need CD4 help)
+and is held back by a larger regulatory share.
+
+Randomness: four streams spawned from one seed. The patient (age, disease activity,
+homeostatic drive) is drawn from a stream of its own before anything else. Events that come from
+outside the immune system (activation waves, as after an infection) use ``wave_rng``, two draws
+every day whatever happens, so the treated and untreated runs of one seed meet the same waves on
+the same days for the whole run; everything the drug does uses ``dose_rng``; the rest of the
+disease uses ``model.rng``. Only what the drug changes differs between twins.
 
 The grid is Mesa's ``OrthogonalMooreGrid`` with a ``MyelinSite`` agent on every cell and the
 tissue fields as its property layers; lymphocytes and antibody particles are rows of numpy
@@ -33,7 +43,8 @@ from model.agents import (
     particle_table,
 )
 from model.calendar import YEAR
-from model.kinds import ATTACKERS, Kind
+from model.kinds import LAST_ATTACKER, Kind
+from model.patient import draw_patient
 from model.records import TIMESERIES_COLUMNS, Event, Relapse
 from model.scenario import DosingCourse, Scenario
 
@@ -70,7 +81,11 @@ class MSModel(Model):
         super().__init__(rng=seed)
         self.params = scenario
         self.seed = seed
-        self.dose_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+        drug, waves, person = np.random.SeedSequence(seed).spawn(3)
+        self.dose_rng = np.random.default_rng(drug)
+        self.wave_rng = np.random.default_rng(waves)
+        self.patient = draw_patient(scenario.patient, np.random.default_rng(person))
+        self.wave_factor = self.patient.wave_rate_factor(scenario.patient)
         self.day = 0  # the day the next step simulates
         self.events: list[Event] = []
         self.courses_started = 0
@@ -104,22 +119,31 @@ class MSModel(Model):
         self.homeo = np.array([k.homeostatic_rate for k in kinds])
         self.auto_frac = np.array([k.autoreactive_fraction for k in kinds])
         self.kind_aggression = np.array([k.aggression for k in kinds])
+        self._renewal_rates(scenario)
         self.baff = 1.0  # B-cell survival factor, 1 at the untreated steady state
         self.loss_window = np.zeros(RELAPSE_WINDOW)
         self.relapse: Relapse | None = None  # the relapse under way, if any
         self.last_onset = -RELAPSE_GAP
         self.scar_at_onset = 0.0
         self.relapses: list[Relapse] = []  # every relapse that began, in order
-        self.thyroid_day: int | None = None
+        self.titre = {"thyroid_autoimmunity": 0.0, "immune_thrombocytopenia": 0.0}
+        self.autoimmune_onset: dict[str, int] = {}
         self.lesion_mask = np.zeros((g.width, g.height), dtype=bool)
         self.flare_today = False
         self.progenitor_output = 0
+        self.lymphopenia = 0.0  # 1 - T cells / their baseline, from the day's turnover
 
+        mem = scenario.memory
         for kind in Kind:
             n = int(self.base[kind])
             # ages spread over a lifespan so deaths are steady from day 0
             ages = self.rng.exponential(kinds[kind].lifespan_days, n).astype(np.int32)
-            self._make_cells(kind, n, generation=0, age=ages)
+            rows = self._make_cells(np.full(n, int(kind)), generation=0, age=ages)
+            t = self.lymphocytes
+            if kind == Kind.B_CELL:
+                t.memory[rows] = self.rng.random(n) < mem.b_memory_share
+            elif kind <= LAST_ATTACKER:  # the untreated steady state: part of the clones primed
+                self._prime(rows[t.autoreactive[rows] & (self.rng.random(n) < mem.primed_share)])
 
         for i, course in enumerate(scenario.dosing.courses):
             self.schedule_course(course, index=i)
@@ -181,19 +205,55 @@ class MSModel(Model):
         return next(a for a in self.grid[(x, y)].agents if isinstance(a, MyelinSite))
 
     # ------------------------------------------------------------------ helpers
+    def _renewal_rates(self, scenario: Scenario) -> None:
+        """Where each kind's new cells come from, and the rates that keep every patient's
+        untreated state steady (derived, so the disease does not drift before treatment)."""
+        mem, b = scenario.memory, Kind.B_CELL
+        t_kinds = np.isin(np.arange(len(Kind)), [Kind.CD4, Kind.CD8, Kind.TREG])
+        # T cells renew partly from the thymus (naive) and the rest by division of the cells
+        # already there; other kinds come from the bone marrow only.
+        self.thymic = np.where(t_kinds, self.patient.thymic_share, 1.0)
+        self.renewal_p = self.death_p * (1.0 - self.thymic)
+        self.production = self.base * self.death_p * self.thymic
+        # memory B cells outlive naive ones; the marrow replaces both
+        s = mem.b_memory_share
+        self.b_memory_death = 1 - math.exp(-1 / mem.b_memory_lifespan_days)
+        self.b_memory_rate = s / (1 - s) * self.b_memory_death if s < 1 else 0.0
+        self.production[b] = self.base[b] * ((1 - s) * self.death_p[b] + s * self.b_memory_death)
+        self.memory_b_base = max(self.base[b] * s, 1e-9)
+        # priming makes as many primed clones as leave the primed pool, at full help
+        p = mem.primed_share
+        loss = self.death_p * self.thymic  # net loss of a clone: death less self-renewal
+        self.priming = np.where(t_kinds, p / (1 - p) * loss if p < 1 else 0.0, 0.0)
+        cd4_lineage = self.base[Kind.CD4] + self.base[Kind.TREG]
+        self.treg_share_base = self.base[Kind.TREG] / cd4_lineage if cd4_lineage else 0.0
 
-    def _make_cells(self, kind: Kind, n: int, generation: int, age=0) -> np.ndarray:
-        """New cells from CD52-negative progenitors; later generations are the reset repertoire."""
-        if n <= 0:
+    def _prime(self, rows: np.ndarray) -> None:
+        """Naive autoreactive T cells become myelin-primed memory cells, more aggressive."""
+        t = self.lymphocytes
+        t.memory[rows] = True
+        t.aggression[rows] *= self.params.memory.priming_gain
+
+    def _b_help(self) -> float:
+        """Antigen presentation by memory B cells, 1 at the untreated level (capped at 2)."""
+        t, share = self.lymphocytes, self.params.memory.b_cell_help
+        mem_b = np.count_nonzero(t.alive & t.memory & (t.kind == Kind.B_CELL))
+        return (1 - share) + share * min(mem_b / self.memory_b_base, 2.0)
+
+    def _make_cells(self, kinds: np.ndarray, generation: int, age=0) -> np.ndarray:
+        """New naive cells from CD52-negative progenitors (thymus, bone marrow), one per entry
+        of ``kinds``."""
+        n = kinds.size
+        if n == 0:
             return np.empty(0, dtype=np.int64)
         rep = self.params.repopulation
-        agg = self.kind_aggression[kind] * rep.aggression_factor**generation
-        auto_p = self.auto_frac[kind] * rep.autoreactive_factor**generation
+        agg = self.kind_aggression[kinds] * rep.aggression_factor**generation
+        auto_p = self.auto_frac[kinds] * rep.autoreactive_factor**generation
         spread = self.params.disease.aggression_spread
         return self.lymphocytes.add(
             n,
-            kind=int(kind),
-            cd52=self.cd52[kind],
+            kind=kinds,
+            cd52=self.cd52[kinds],
             aggression=agg * self.rng.lognormal(0.0, spread, n),
             autoreactive=self.rng.random(n) < auto_p,
             age=age,
@@ -219,6 +279,7 @@ class MSModel(Model):
         self.progenitor_output = 0
         self.antibody_binding()
         self.blood_turnover()
+        self.autoimmunity()
         self.activation()
         self.traffic()
         self.migration()
@@ -281,13 +342,16 @@ class MSModel(Model):
         return particles[binds], cells[dies]
 
     def blood_turnover(self) -> None:
-        """Ageing and death; production from progenitors; homeostatic expansion when low."""
+        """Ageing and death; new naive cells from progenitors (thymus, marrow); renewal of T
+        cells by division; and lymphopenia-driven expansion of survivors when counts are low."""
         t, rng, rep = self.lymphocytes, self.rng, self.params.repopulation
         rows = t.rows()
         t.age[rows] += 1
         t.activated[rows] = np.maximum(t.activated[rows] - 1, 0)
-        dead = rows[rng.random(rows.size) < self.death_p[t.kind[rows]]]
-        t.remove(dead)
+        kind = t.kind[rows]
+        p_die = self.death_p[kind]
+        p_die[(kind == Kind.B_CELL) & t.memory[rows]] = self.b_memory_death
+        t.remove(rows[rng.random(rows.size) < p_die])
 
         n = self.counts(blood_only=False)
         b = Kind.B_CELL
@@ -298,52 +362,117 @@ class MSModel(Model):
         t_cells = n[Kind.CD4] + n[Kind.CD8] + n[Kind.TREG]
         t_base = self.base[Kind.CD4] + self.base[Kind.CD8] + self.base[Kind.TREG]
         lymphopenia = max(0.0, 1.0 - t_cells / max(t_base, 1))
-        self._thyroid(n[b] / max(self.base[b], 1), lymphopenia)
-        rate = self.base * self.death_p
+        self.lymphopenia = lymphopenia
+        rate = self.production.copy()
         rate[b] *= self.baff**rep.baff_gain
         rate[Kind.TREG] *= 1 + (rep.treg_boost - 1) * lymphopenia
         made = rng.poisson(rate)
         self.progenitor_output = int(made.sum())
+        counts = n.astype(np.int64)
+        renewed = rng.binomial(counts, self.renewal_p)
         room = np.clip(1 - n / np.maximum(self.base, 1), 0, 1)
-        divisions = rng.binomial(n.astype(np.int64), self.homeo * room)
-        for kind in Kind:
-            self._make_cells(kind, int(made[kind]), generation=self.courses_started)
-            if divisions[kind]:
-                self._divide(kind, int(divisions[kind]))
+        expanded = rng.binomial(counts, np.minimum(self.homeo * room * self.patient.drive, 1.0))
+        if renewed.any() or expanded.any():
+            self._divide(renewed, expanded)
+        if made.any():
+            kinds = np.repeat(np.arange(len(Kind)), made)
+            self._make_cells(kinds, generation=self.courses_started)
 
-    def _thyroid(self, b_ratio: float, lymphopenia: float) -> None:
-        """Secondary autoimmunity: B cells above baseline while T cells are low. A drug effect,
-        so it draws from the dosing stream."""
-        if self.thyroid_day is not None:
-            return
-        risk = self.params.repopulation.thyroid_risk * max(0.0, b_ratio - 1) * lymphopenia
-        if self.dose_rng.random() < risk:
-            self.thyroid_day = self.day
-            self.events.append(Event(self.day, "thyroid_autoimmunity", "thyroid autoimmunity"))
+    def autoimmunity(self) -> None:
+        """Secondary autoimmunity by mechanism: while T cells are scarce, homeostatic cytokines
+        (IL-21-like, stronger in some patients: their drive) push the survivors to divide, and
+        the repertoire narrows to the few expanded clones. That narrowed repertoire,
+        under that drive, helps autoantibodies build up. Each titre rises with the help and
+        decays; a disease starts the day its titre reaches 1. Untreated patients have no
+        lymphopenia and so none of it."""
+        t, rep = self.lymphocytes, self.params.repopulation
+        is_t = t.alive & ((t.kind == Kind.CD4) | (t.kind == Kind.CD8) | (t.kind == Kind.TREG))
+        n_t = np.count_nonzero(is_t)
+        narrowed = np.count_nonzero(is_t & t.expanded) / n_t if n_t else 0.0
+        help_ = narrowed * self.lymphopenia * self.patient.drive
+        keep = 1.0 - 1.0 / rep.autoantibody_days
+        for kind, rate in (
+            ("thyroid_autoimmunity", rep.thyroid_rate),
+            ("immune_thrombocytopenia", rep.itp_rate),
+        ):
+            self.titre[kind] = self.titre[kind] * keep + rate * help_
+            if self.titre[kind] >= 1.0 and kind not in self.autoimmune_onset:
+                self.autoimmune_onset[kind] = self.day
+                self.events.append(Event(self.day, kind, kind.replace("_", " ")))
 
-    def _divide(self, kind: Kind, n: int) -> None:
-        t = self.lymphocytes
+    def _divide(self, renewed: np.ndarray, expanded: np.ndarray) -> None:
+        """Blood cells divide (``renewed[k]`` and ``expanded[k]`` of kind ``k``); daughters keep
+        their parent's clone (kind, specificity, memory, aggression). Renewal keeps T-cell
+        numbers steady; in lymphopenia self-reactive clones are favoured, the daughters are
+        marked as expanded, and some naive self-reactive daughters come out memory-like: primed
+        without ever meeting antigen on a B cell."""
+        t, rng = self.lymphocytes, self.rng
         rows = t.rows()
-        rows = rows[(t.kind[rows] == kind) & (t.x[rows] == BLOOD)]
-        if rows.size == 0:
+        rows = rows[t.x[rows] == BLOOD]
+        order = np.argsort(t.kind[rows], kind="stable")
+        rows = rows[order]
+        edges = np.searchsorted(t.kind[rows], np.arange(len(Kind) + 1))
+        bias = self.params.memory.self_bias
+        parents, lymphopenic = [], []
+        for k in Kind:
+            pool = rows[edges[k] : edges[k + 1]]
+            if pool.size == 0:
+                continue
+            if renewed[k]:
+                parents.append(pool[rng.integers(0, pool.size, renewed[k])])
+                lymphopenic.append(np.zeros(renewed[k], dtype=bool))
+            if expanded[k]:
+                weight = np.where(t.autoreactive[pool], bias, 1.0).cumsum()
+                pick = np.searchsorted(weight, rng.random(expanded[k]) * weight[-1], "right")
+                parents.append(pool[pick])
+                lymphopenic.append(np.ones(expanded[k], dtype=bool))
+        if not parents:
             return
-        parents = rows[self.rng.integers(0, rows.size, n)]
-        cols = {c: getattr(t, c)[parents] for c in t.columns}
+        mother, lymph = np.concatenate(parents), np.concatenate(lymphopenic)
+        cols = {c: getattr(t, c)[mother] for c in t.columns}
         cols.update(age=0, activated=0, x=BLOOD, y=BLOOD, tissue_days=0)
-        t.add(n, **cols)
+        cols["expanded"] = cols["expanded"] | lymph
+        cols["generation"] = np.where(lymph, self.courses_started, cols["generation"])
+        born = t.add(mother.size, **cols)
+        convert = lymph & t.autoreactive[born] & ~t.memory[born] & (t.kind[born] <= LAST_ATTACKER)
+        q = self.params.memory.lymphopenic_priming
+        candidates = born[convert]
+        self._prime(candidates[rng.random(candidates.size) < q])
 
     def activation(self) -> None:
-        """Autoreactive blood cells are activated now and then, many at once in a flare."""
-        d, t = self.params.disease, self.lymphocytes
-        self.flare_today = bool(self.rng.random() < d.flare_rate / YEAR)
-        rows = t.rows()
-        cand = rows[t.autoreactive[rows] & (t.activated[rows] == 0) & (t.x[rows] == BLOOD)]
+        """Priming of naive autoreactive T cells (rare, needs memory B cells' antigen
+        presentation, held back by Tregs), memory B cells formed with CD4 help, and recall of
+        primed cells now and then, many at once in a wave."""
+        d, t, rng = self.params.disease, self.lymphocytes, self.rng
+        # the day's wave, drawn whether or not one comes so every day uses the stream alike;
         # each wave has its own strength: most are mild, a few activate most of the repertoire
-        wave = min(1.0, d.flare_activation * self.rng.exponential()) if self.flare_today else 0.0
-        p = d.activation_rate + wave
-        on = cand[self.rng.random(cand.size) < p]
+        arrives, strength = self.wave_rng.random(), self.wave_rng.exponential()
+        self.flare_today = bool(arrives < d.flare_rate * self.wave_factor / YEAR)
+        wave = min(1.0, d.flare_activation * strength) if self.flare_today else 0.0
+        if self.flare_today:
+            self.events.append(Event(self.day, "activation_wave", f"strength {wave:.3f}"))
+        rows = t.rows()
+        kind = t.kind[rows]
+        in_blood = t.x[rows] == BLOOD
+        blood = self.counts()
+        help_ = self._b_help()
+        lineage = blood[Kind.CD4] + blood[Kind.TREG]
+        share = blood[Kind.TREG] / lineage if lineage else self.treg_share_base
+        tregs = (self.treg_share_base / max(share, 1e-9)) ** self.params.memory.treg_priming
+        naive = rows[t.autoreactive[rows] & ~t.memory[rows] & in_blood & (kind <= LAST_ATTACKER)]
+        p_prime = self.priming[t.kind[naive]] * help_ * min(tregs, 4.0)
+        self._prime(naive[rng.random(naive.size) < p_prime])
+        naive_b = rows[(kind == Kind.B_CELL) & ~t.memory[rows]]
+        cd4_help = min(1.0, blood[Kind.CD4] / max(self.base[Kind.CD4], 1))
+        t.memory[naive_b[rng.random(naive_b.size) < self.b_memory_rate * cd4_help]] = True
+        cand = rows[
+            t.autoreactive[rows] & t.memory[rows] & (t.activated[rows] == 0) & in_blood
+            & (kind <= LAST_ATTACKER)
+        ]  # fmt: skip
+        p = (d.activation_rate + wave) * help_
+        on = cand[rng.random(cand.size) < p]
         t.activated[on] = np.minimum(
-            1 + self.rng.geometric(1 / d.activated_days, on.size), np.iinfo(np.int16).max
+            1 + rng.geometric(1 / d.activated_days, on.size), np.iinfo(np.int16).max
         )
 
     def traffic(self) -> None:
@@ -400,7 +529,7 @@ class MSModel(Model):
         treg_rows = rows[kind == Kind.TREG]
         np.add.at(tregs, (t.x[treg_rows], t.y[treg_rows]), 1.0)
         nearby = ndimage.uniform_filter(tregs, size=3, mode="constant") * 9
-        attackers = rows[(kind <= max(ATTACKERS)) & t.autoreactive[rows] & (t.activated[rows] > 0)]
+        attackers = rows[(kind <= LAST_ATTACKER) & t.autoreactive[rows] & (t.activated[rows] > 0)]
         if attackers.size:
             x, y = t.x[attackers], t.y[attackers]
             suppression = np.clip(1 - d.treg_suppression * nearby[x, y], 0, 1)
@@ -484,7 +613,8 @@ class MSModel(Model):
         t, d = self.lymphocytes, self.params.disease
         blood = self.counts()
         rows = t.rows()
-        effector = rows[t.kind[rows] <= max(ATTACKERS)]
+        effector = rows[t.kind[rows] <= LAST_ATTACKER]
+        blood_rows = t.x[rows] == BLOOD
         integ = self.grid.integrity.data
         infl = self.grid.inflammation.data
         lesion = self.lesion_mask  # today's, from lesions_and_relapses
@@ -509,6 +639,10 @@ class MSModel(Model):
             "relapse_active": float(self.relapse is not None),
             "mean_aggression": float(t.aggression[effector].mean()) if effector.size else 0.0,
             "autoreactive_share": float(t.autoreactive[effector].mean()) if effector.size else 0.0,
+            "primed_cells": float(np.count_nonzero(t.autoreactive[effector] & t.memory[effector])),
+            "memory_b_cells": float(
+                np.count_nonzero(t.memory[rows] & (t.kind[rows] == Kind.B_CELL) & blood_rows)
+            ),
             "treg_share": float(blood[Kind.TREG] / cd4_lineage) if cd4_lineage else 0.0,
             "infection_risk": float(max(0.0, 1 - blood.sum() / total_base)) if total_base else 0.0,
             "baff": self.baff,

@@ -27,10 +27,14 @@ PROVENANCE: dict[str, tuple[str, str]] = {
         "years",
     ),
     "cells.cd4.cd52": (PUBLISHED, "CD52 high on T cells (label; Rao 2012)"),
-    "cells.cd4.kill_efficiency": (CALIBRATED, "CD4 almost fully depleted by day 7 (Zhang 2013)"),
+    "cells.cd4.kill_efficiency": (
+        CALIBRATED,
+        "CD4 almost fully depleted by day 7 (Zhang 2013); below 1 so bound cells can survive",
+    ),
     "cells.cd4.homeostatic_rate": (
         CALIBRATED,
-        "slow thymic-independent expansion; keeps CD4 at ~25% of baseline at month 24 (label)",
+        "lymphopenia-driven proliferation of survivors is how T cells mostly return (Jones 2013 "
+        "PNAS); set so CD4 reaches 50% of baseline at about 35-40 months (Hill-Cawthorne 2012)",
     ),
     "cells.cd4.autoreactive_fraction": (CHOICE, "a minority of myelin-reactive clones"),
     "cells.cd4.aggression": (CHOICE, "reference value: other kinds are relative to CD4"),
@@ -41,10 +45,11 @@ PROVENANCE: dict[str, tuple[str, str]] = {
         "reconstitution, Neurology 2013; LLN at 20 months)",
     ),
     "cells.cd8.cd52": (PUBLISHED, "CD52 high on T cells (label)"),
-    "cells.cd8.kill_efficiency": (CALIBRATED, "deep CD8 depletion within days"),
+    "cells.cd8.kill_efficiency": (CALIBRATED, "deep CD8 depletion within days; as CD4"),
     "cells.cd8.homeostatic_rate": (
         CALIBRATED,
-        "CD8 recovers faster than CD4 (Hill-Cawthorne 2012)",
+        "CD8 recovers by proliferation faster than CD4: 50% of baseline by about 20 months "
+        "(Hill-Cawthorne 2012)",
     ),
     "cells.cd8.autoreactive_fraction": (CHOICE, "fewer myelin-reactive clones than CD4"),
     "cells.cd8.aggression": (CHOICE, "cytotoxic cells damage more per contact"),
@@ -61,12 +66,10 @@ PROVENANCE: dict[str, tuple[str, str]] = {
         "B-cell recovery runs through BAFF-driven marrow output instead",
     ),
     "cells.b_cells.autoreactive_fraction": (
-        CALIBRATED,
-        "B cells come back within months, so "
-        "they carry most relapses after treatment; sets "
-        "treated ARR (CARE-MS I 0.18)",
+        CHOICE,
+        "not used: in MS B cells act as antigen-presenting helpers of T cells (memory.b_cell_help)",
     ),
-    "cells.b_cells.aggression": (CALIBRATED, "as autoreactive_fraction"),
+    "cells.b_cells.aggression": (CHOICE, "not used: B cells do not strip myelin here"),
     "cells.treg.baseline": (PUBLISHED, "Tregs ~5-10% of CD4 cells"),
     "cells.treg.lifespan_days": (
         CALIBRATED,
@@ -147,10 +150,10 @@ PROVENANCE: dict[str, tuple[str, str]] = {
     ),
     "antibody.tissue_share": (CHOICE, "a small share of antibody reaches the brain"),
     "repopulation.aggression_factor": (
-        CALIBRATED,
-        "the 'reset': relapse reduction 55-80% over two years (CARE-MS I/II, derived)",
+        CHOICE,
+        "teaching dial, off (1): the reset comes from the emptied memory pool, not a multiplier",
     ),
-    "repopulation.autoreactive_factor": (CALIBRATED, "as aggression_factor"),
+    "repopulation.autoreactive_factor": (CHOICE, "teaching dial, off (1), as aggression_factor"),
     "repopulation.treg_boost": (CALIBRATED, "Treg share up 1.3-3x at month 12 (Zhang 2013)"),
     "repopulation.baff_gain": (
         CALIBRATED,
@@ -167,9 +170,85 @@ PROVENANCE: dict[str, tuple[str, str]] = {
         "serum BAFF rises while B cells are depleted after alemtuzumab (Thompson 2010 J Clin "
         "Immunol); the cap only stops it growing without bound when B cells never return",
     ),
-    "repopulation.thyroid_risk": (
+    "repopulation.thyroid_rate": (
         CALIBRATED,
-        "thyroid events ~25-50% by year 6 (pooled CARE-MS: 42%)",
+        "thyroid events in 46.6% by year 6, peak in year 3 (Dayan 2023); who gets it follows "
+        "thymic output, repertoire narrowing and IL-21 (Jones 2009 JCI, 2013 PNAS)",
+    ),
+    "repopulation.itp_rate": (
+        CALIBRATED,
+        "immune thrombocytopenia in 2.2% over 6 years, median onset 24.5 months (Cuker 2020)",
+    ),
+    "repopulation.autoantibody_days": (
+        CALIBRATED,
+        "autoimmunity comes years after depletion and fades within ~4 years of the last course "
+        "(Dayan 2023): a titre that integrates help over years",
+    ),
+    "memory.primed_share": (
+        CHOICE,
+        "half of the autoreactive T cells of an established patient taken as primed memory "
+        "cells; the priming rate is derived from it so the untreated patient is steady",
+    ),
+    "memory.priming_gain": (
+        CHOICE,
+        "effector memory (Th1/Th17) cells are more pathogenic than naive cells; a modest gain",
+    ),
+    "memory.b_memory_share": (
+        PUBLISHED,
+        "CD27+ memory B cells are about 20-30% of adult blood B cells",
+    ),
+    "memory.b_memory_lifespan_days": (
+        CALIBRATED,
+        "memory B cells are long-lived and return slowly after alemtuzumab, well below "
+        "baseline at 12 months while naive/transitional B cells overshoot (Thompson 2010)",
+    ),
+    "memory.b_cell_help": (
+        CALIBRATED,
+        "B cells in MS act largely as antigen-presenting helpers of T cells (why B-cell "
+        "depletion works, OPERA); set so ARR stays at or below 0.3 in years 3-6 (CARE-MS "
+        "extensions)",
+    ),
+    "memory.treg_priming": (
+        CHOICE,
+        "Tregs restrain priming in lymph nodes as well as attack in tissue; proportional",
+    ),
+    "memory.lymphopenic_priming": (
+        CALIBRATED,
+        "lymphopenia-induced proliferation turns naive T cells memory-like (Jones 2013 PNAS); "
+        "set so treated ARR in years 3-5 is about 0.1-0.2 (CARE-MS extensions)",
+    ),
+    "memory.self_bias": (
+        CHOICE,
+        "reconstituted T cells are oligoclonal and self-favouring (Jones 2013), but a bias "
+        "towards myelin-reactive clones (2) made treated patients relapse more than untreated "
+        "ones by year 5, which no trial saw; off (1), a dial to show that rebound",
+    ),
+    "patient.age_mean": (PUBLISHED, "CARE-MS I/II mean age 33-35 years"),
+    "patient.age_sd": (PUBLISHED, "CARE-MS age standard deviation about 8 years"),
+    "patient.activity_mean": (CHOICE, "1 = the average patient; the scenario sets the others"),
+    "patient.activity_cv": (
+        DERIVED,
+        "negative-binomial relapse counts with dispersion about 1: CLARITY placebo 61% "
+        "relapse-free over 2 years at a mean of 0.66 (Giovannoni 2010); AFFIRM placebo 44% at "
+        "1.46 (Polman 2006)",
+    ),
+    "patient.age_activity_decline": (
+        PUBLISHED,
+        "untreated relapse rates fall about 17% per 5 years of age (Tremlett 2008)",
+    ),
+    "patient.drive_sd": (
+        DERIVED,
+        "IL-21 about twice as high in those who develop autoimmunity (Jones 2009 JCI): a "
+        "lognormal spread of 0.5 puts a factor of 2 about 1.4 SD above the median",
+    ),
+    "patient.thymic_share": (
+        CALIBRATED,
+        "thymic output adds little after alemtuzumab; T cells return mostly by proliferation "
+        "(Jones 2013 PNAS; Cox 2005)",
+    ),
+    "patient.thymic_decline": (
+        PUBLISHED,
+        "thymic output falls about 3% a year in adults (thymic involution)",
     ),
     "dosing.retreatment.min_gap_days": (
         PUBLISHED,

@@ -31,6 +31,8 @@ TIMESERIES: dict[str, str] = {
     "relapse_active": "int",
     "mean_aggression": "float",
     "autoreactive_share": "float",
+    "primed_cells": "int",
+    "memory_b_cells": "int",
     "treg_share": "float",
     "infection_risk": "float",
     "baff": "float",

@@ -29,6 +29,7 @@ class RunResult:
     timeseries: pd.DataFrame
     events: pd.DataFrame
     relapses: pd.DataFrame
+    patient: dict
     summary: dict
 
 
@@ -62,8 +63,9 @@ class Simulation:
     def result(self) -> RunResult:
         ts = self.recorder.frame()
         ev, rel = events_frame(self.model.events), relapses_frame(self.model.relapses)
-        summary = summarise(self.scenario, self.seed, ts, ev, rel)
-        return RunResult(self.scenario, self.seed, len(ts), ts, ev, rel, summary)
+        patient = self.model.patient.record()
+        summary = summarise(self.scenario, self.seed, ts, ev, rel, patient)
+        return RunResult(self.scenario, self.seed, len(ts), ts, ev, rel, patient, summary)
 
 
 def simulate(

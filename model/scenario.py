@@ -185,14 +185,17 @@ def _kind(**values: Any) -> Any:
 
 
 class Cells(Section):
-    """The five kinds of lymphocyte. Treg and NK cells never attack myelin."""
+    """The five kinds of lymphocyte. Only CD4 and CD8 T cells attack myelin (their
+    ``autoreactive_fraction`` and ``aggression`` matter); B cells help them by presenting
+    antigen (see ``[memory]``), Tregs suppress them and NK cells are bystanders, so those three
+    kinds' ``autoreactive_fraction`` and ``aggression`` are not used."""
 
     cd4: CellKind = _kind(
         baseline=600,
         lifespan_days=1300,
         cd52=1.0,
-        kill_efficiency=0.97,
-        homeostatic_rate=0.0004,
+        kill_efficiency=0.85,
+        homeostatic_rate=0.0055,
         autoreactive_fraction=0.10,
         aggression=1.0,
     )
@@ -200,8 +203,8 @@ class Cells(Section):
         baseline=280,
         lifespan_days=560,
         cd52=1.0,
-        kill_efficiency=0.95,
-        homeostatic_rate=0.002,
+        kill_efficiency=0.85,
+        homeostatic_rate=0.008,
         autoreactive_fraction=0.08,
         aggression=1.2,
     )
@@ -211,15 +214,15 @@ class Cells(Section):
         cd52=0.9,
         kill_efficiency=0.95,
         homeostatic_rate=0.0,
-        autoreactive_fraction=0.08,
-        aggression=0.8,
+        autoreactive_fraction=0.0,
+        aggression=0.0,
     )
     treg: CellKind = _kind(
         baseline=60,
         lifespan_days=600,
         cd52=1.0,
         kill_efficiency=0.9,
-        homeostatic_rate=0.003,
+        homeostatic_rate=0.005,
         autoreactive_fraction=0.0,
         aggression=0.0,
     )
@@ -374,17 +377,18 @@ class Repopulation(Section):
     """How cells made after a course differ: the immune "reset"."""
 
     aggression_factor: float = _f(
-        0.75,
-        "Aggression of cells made after a course, relative to "
-        "the cells they replace (compounds per course).",
+        1.0,
+        "Teaching dial, off (1) by default: multiplies the aggression of cells made after a "
+        "course (compounds per course). The model's reset comes from the emptied memory pool, "
+        "not from this.",
         "factor",
         ge=0,
         le=2,
     )
     autoreactive_factor: float = _f(
-        0.75,
-        "Autoreactive share of cells made after a course, "
-        "relative to before (compounds per course).",
+        1.0,
+        "Teaching dial, off (1) by default: multiplies the autoreactive share of cells made "
+        "after a course (compounds per course).",
         "factor",
         ge=0,
         le=2,
@@ -418,13 +422,148 @@ class Repopulation(Section):
         ge=1,
         le=100,
     )
-    thyroid_risk: float = _f(
-        0.004,
-        "Daily chance of thyroid autoimmunity per unit of B-cell excess over baseline while T "
-        "cells are depleted (B cells unchecked by T-cell regulation).",
-        "per day",
+    thyroid_rate: float = _f(
+        0.0028,
+        "Daily rise of the thyroid autoantibody titre per unit of help from T cells expanded "
+        "in lymphopenia (their share of the T-cell baseline times the patient's drive); thyroid "
+        "disease starts when the titre reaches 1.",
+        "titre per day",
         ge=0,
         le=1,
+    )
+    itp_rate: float = _f(
+        0.0012,
+        "As thyroid_rate, for the platelet autoantibody of immune thrombocytopenia (ITP).",
+        "titre per day",
+        ge=0,
+        le=1,
+    )
+    autoantibody_days: float = _f(
+        1500.0,
+        "Mean time an autoantibody titre takes to fall away once the help behind it is gone.",
+        "days",
+        ge=1,
+        le=10000,
+    )
+
+
+class Memory(Section):
+    """Naive and memory lymphocytes: what the immune "reset" is made of.
+
+    Waves recall only autoreactive T cells already primed against myelin; a naive one must be
+    primed first, which needs antigen presentation by memory B cells and is held back by a
+    larger regulatory share. Depletion empties the primed pool; it refills slowly."""
+
+    primed_share: float = _f(
+        0.5,
+        "Share of autoreactive T cells primed against myelin (memory) before treatment; the "
+        "daily priming chance is derived from it so the untreated patient stays steady.",
+        "fraction",
+        ge=0,
+        le=0.95,
+    )
+    priming_gain: float = _f(
+        1.5,
+        "Aggression of a primed (effector memory) cell relative to the naive cell it was.",
+        "factor",
+        ge=1,
+        le=5,
+    )
+    b_memory_share: float = _f(
+        0.3,
+        "Share of blood B cells that are memory B cells before treatment.",
+        "fraction",
+        ge=0,
+        le=0.9,
+    )
+    b_memory_lifespan_days: float = _f(
+        1000.0, "Mean lifespan of a memory B cell.", "days", ge=30, le=20000
+    )
+    b_cell_help: float = _f(
+        0.85,
+        "Share of T-cell priming and recall that needs memory B cells to present antigen (the "
+        "rest is done by other antigen-presenting cells).",
+        "fraction",
+        ge=0,
+        le=1,
+    )
+    treg_priming: float = _f(
+        1.0,
+        "How strongly a larger regulatory share holds priming back: priming is multiplied by "
+        "(Treg share before treatment / Treg share now) to this power.",
+        "exponent",
+        ge=0,
+        le=5,
+    )
+    lymphopenic_priming: float = _f(
+        0.15,
+        "Chance that a naive self-reactive T cell born by lymphopenia-driven division comes out "
+        "memory-like (primed), as homeostatic proliferation converts naive cells.",
+        "probability",
+        ge=0,
+        le=1,
+    )
+    self_bias: float = _f(
+        1.0,
+        "How much more often a myelin-reactive T cell divides than another in lymphopenia (1 = "
+        "no preference; the self-reactive clones that expand are mostly not myelin-reactive).",
+        "factor",
+        ge=1,
+        le=20,
+    )
+
+
+class PatientSettings(Section):
+    """What differs between people: each seed draws one patient from these distributions."""
+
+    age_mean: float = _f(34.0, "Mean age of the patients.", "years", ge=18, le=55)
+    age_sd: float = _f(
+        8.0, "Spread of age (drawn from a normal, kept within 18-55).", "years", ge=0, le=30
+    )
+    activity_mean: float = _f(
+        1.0,
+        "Mean disease activity: multiplies the rate of activation waves (disease.flare_rate).",
+        "factor",
+        gt=0,
+        le=10,
+    )
+    activity_cv: float = _f(
+        1.0,
+        "Spread of disease activity between patients (coefficient of variation of a gamma "
+        "distribution; 0 = every patient alike). Gives negative-binomial relapse counts.",
+        "fraction",
+        ge=0,
+        le=3,
+    )
+    age_activity_decline: float = _f(
+        0.17,
+        "How much the rate of activation waves falls per 5 years of age (relative to age 34).",
+        "fraction per 5 years",
+        ge=0,
+        le=0.9,
+    )
+    drive_sd: float = _f(
+        0.5,
+        "Spread of the homeostatic (IL-21-like) drive of lymphopenia-driven T-cell expansion "
+        "(log-standard deviation of a lognormal with median 1).",
+        "log-sd",
+        ge=0,
+        le=2,
+    )
+    thymic_share: float = _f(
+        0.2,
+        "Share of T-cell renewal that comes from the thymus (naive cells) at age 25; the rest "
+        "is division of the T cells already there.",
+        "fraction",
+        ge=0,
+        le=1,
+    )
+    thymic_decline: float = _f(
+        0.03,
+        "Yearly fall of thymic output with age after 25.",
+        "fraction per year",
+        ge=0,
+        le=0.2,
     )
 
 
@@ -494,6 +633,8 @@ class Scenario(Section):
     disease: Disease = Field(default_factory=Disease)
     antibody: Antibody = Field(default_factory=Antibody)
     repopulation: Repopulation = Field(default_factory=Repopulation)
+    memory: Memory = Field(default_factory=Memory)
+    patient: PatientSettings = Field(default_factory=PatientSettings)
     dosing: Dosing = Field(default_factory=Dosing)
 
     @model_validator(mode="after")

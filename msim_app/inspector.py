@@ -45,4 +45,17 @@ def describe_site(model: MSModel, x: int, y: int) -> dict | None:
     here = int((t.alive & (t.x == x) & (t.y == y)).sum())
     p = model.particles
     antibody = int((p.alive & (p.x == x) & (p.y == y)).sum())
-    return {"site": site.describe(), "cell": cell, "cells_here": here, "antibody_here": antibody}
+    pat = model.patient
+    patient = {
+        "age": round(pat.age, 1),
+        "activity": round(pat.activity, 2),
+        "drive": round(pat.drive, 2),
+        "thymic_share": round(pat.thymic_share, 3),
+    }
+    return {
+        "site": site.describe(),
+        "cell": cell,
+        "cells_here": here,
+        "antibody_here": antibody,
+        "patient": patient,
+    }

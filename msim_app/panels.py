@@ -22,6 +22,7 @@ CELL_FIELDS = (
     ("cd52", "CD52 (relative)"),
     ("aggression", "Aggression"),
     ("autoreactive", "Autoreactive"),
+    ("state", "Naive or memory"),
     ("activated", "Activated"),
     ("origin", "Original or repopulated"),
     ("generation", "Generation"),
@@ -35,6 +36,12 @@ SITE_FIELDS = (
     ("inflammation", "Inflammation"),
     ("lasting_damage", "Lasting damage (scar)"),
     ("vessel", "Blood vessel"),
+)
+PATIENT_FIELDS = (
+    ("age", "Age (years)"),
+    ("activity", "Disease activity (1 = average)"),
+    ("drive", "Homeostatic drive (1 = average)"),
+    ("thymic_share", "Thymic share of T-cell renewal"),
 )
 
 
@@ -97,3 +104,6 @@ def InspectorPanel(details: solara.Reactive[dict | None]) -> None:
             f"{info['antibody_here']}",
             "msim-inspect-counts",
         )
+        if info.get("patient"):
+            _text("h4", "This patient (drawn from the seed)", "msim-inspect-patient-title")
+            _table(info["patient"], PATIENT_FIELDS, "msim-inspect-patient")

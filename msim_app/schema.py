@@ -23,10 +23,11 @@ KEY_PARAMETERS: dict[str, list[str]] = {
     ],
     "Drug and repopulation": [
         "antibody.half_life_days",
-        "repopulation.aggression_factor",
-        "repopulation.autoreactive_factor",
         "repopulation.treg_boost",
+        "memory.lymphopenic_priming",
+        "memory.b_cell_help",
     ],
+    "Patient": ["patient.activity_mean", "patient.age_mean"],
     "Run": ["run.days"],
 }
 

@@ -13,6 +13,7 @@ CORE = {  # the simulation: scenario in, recorded data out
     "model.kinds",
     "model.metrics",
     "model.model",
+    "model.patient",
     "model.records",
     "model.run",
     "model.scenario",

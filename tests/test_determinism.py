@@ -31,3 +31,22 @@ def test_treated_and_untreated_are_the_same_patient_until_the_first_dose():
     assert not treated.timeseries.iloc[first:].equals(untreated.timeseries.iloc[first:])
     before = lambda ev: ev[ev.day < first].reset_index(drop=True)  # noqa: E731
     pd.testing.assert_frame_equal(before(treated.events), before(untreated.events))
+
+
+def test_twins_meet_the_same_activation_waves_for_the_whole_run():
+    steady = {"patient.activity_cv": 0.0, "patient.age_sd": 0.0}  # an average patient
+    sc = small_scenario(**{"run.days": 1500, "disease.flare_rate": 6.0, **steady})
+    treated, untreated = simulate(sc, seed=8), simulate(sc.untreated(), seed=8)
+    waves = [r.events[r.events.kind == "activation_wave"] for r in (treated, untreated)]
+    assert len(waves[0]) > 10 and (waves[0].day > 400).any()  # long after the course
+    pd.testing.assert_frame_equal(*(w.reset_index(drop=True) for w in waves))
+    assert treated.relapses.start.tolist() != untreated.relapses.start.tolist()
+
+
+def test_the_seed_draws_the_patient_whatever_the_arm():
+    sc = small_scenario(**{"run.days": 30})
+    a, b, c = simulate(sc, seed=21), simulate(sc.untreated(), seed=21), simulate(sc, seed=22)
+    assert a.patient == b.patient != c.patient
+    assert 18 <= a.patient["patient_age"] <= 55
+    for key, value in a.patient.items():
+        assert a.summary[key] == value  # recorded with the run (summary.json, runs.csv)

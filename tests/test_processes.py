@@ -56,26 +56,77 @@ def test_antibody_clears_after_the_course():
     assert levels[-1] == 0
 
 
-def test_repopulated_cells_are_less_aggressive():
-    model = MSModel(small_scenario(), seed=5)
+FULL_COUNTS = {  # the standard patient's blood, on the small grid
+    "cells.cd4.baseline": 600,
+    "cells.cd8.baseline": 280,
+    "cells.b_cells.baseline": 240,
+    "cells.treg.baseline": 60,
+    "cells.nk.baseline": 160,
+}
+
+
+def primed(model: MSModel) -> int:
+    return int(model.observation["primed_cells"])
+
+
+def test_depletion_empties_the_primed_memory_pool_and_new_cells_come_back_naive():
+    model = MSModel(small_scenario(**FULL_COUNTS, **{"run.days": 400}), seed=5)
     t = model.lymphocytes
     rows = t.rows()
-    original = t.aggression[rows[t.kind[rows] == Kind.CD4]].mean()
-    run_until(model, 180)
+    auto = rows[t.autoreactive[rows] & (t.kind[rows] <= Kind.CD8)]
+    before = primed(model)
+    assert before > 10 and before == np.count_nonzero(t.memory[auto])
+    original = t.aggression[auto].mean()  # half of them primed: more aggressive
+    lowest = before
+    while model.day < 60:
+        model.step()
+        lowest = min(lowest, primed(model))
+    assert lowest < 0.15 * before  # then lymphopenic division makes a few memory-like
+    run_until(model, 400)
     rows = t.rows()
-    cd4 = rows[t.kind[rows] == Kind.CD4]
-    new = cd4[t.generation[cd4] > 0]
-    assert new.size > 20
-    assert t.aggression[new].mean() < 0.8 * original
-    assert model.lymphocyte(int(new[0])).origin == "repopulated"
+    new = rows[(t.generation[rows] > 0) & t.autoreactive[rows] & (t.kind[rows] <= Kind.CD8)]
+    assert new.size > 10
+    assert np.count_nonzero(t.memory[new]) < 0.5 * new.size  # fewer primed than before (half)
+    assert t.aggression[new].mean() < original
+    assert model.lymphocyte(int(new[0])).origin in ("repopulated", "expanded in lymphopenia")
+
+
+def test_priming_needs_memory_b_cells_to_present_antigen():
+    """With no memory B cells, only the B-independent share of priming is left."""
+    sc = small_scenario(**FULL_COUNTS, **{"dosing.courses": [], "run.days": 60})
+    made = []
+    for help_share in (0.0, 1.0):
+        model = MSModel(sc.with_overrides({"memory.b_cell_help": help_share}), seed=11)
+        t = model.lymphocytes
+        rows = t.rows()
+        t.memory[rows[t.kind[rows] == Kind.B_CELL]] = False  # no antigen-presenting B cells
+        t.memory[rows[t.kind[rows] <= Kind.CD8]] = False  # every autoreactive T cell naive
+        model.priming[:] = 0.01  # fast enough to count in 60 days
+        run_until(model, 60)
+        made.append(primed(model))
+    assert made[0] > 20 and made[1] <= 0.05 * made[0]
+
+
+def test_lymphopenic_division_makes_expanded_memory_like_cells():
+    sc = small_scenario(**FULL_COUNTS, **{"run.days": 300, "memory.lymphopenic_priming": 1.0})
+    model = MSModel(sc, seed=12)
+    run_until(model, 300)
+    t = model.lymphocytes
+    rows = t.rows()
+    expanded = rows[t.expanded[rows] & (t.kind[rows] <= Kind.CD8)]
+    assert expanded.size > 50
+    auto = expanded[t.autoreactive[expanded]]
+    assert auto.size and t.memory[auto].all()  # every self-reactive daughter came out primed
+    assert model.lymphocyte(int(expanded[0])).origin == "expanded in lymphopenia"
 
 
 def test_treg_share_rises_after_depletion():
-    model = MSModel(small_scenario(), seed=6)
-    run_until(model, 20)
-    share_before = model.observation["treg_share"]
-    run_until(model, 120)
-    assert model.observation["treg_share"] > 1.3 * share_before
+    model = MSModel(small_scenario(**FULL_COUNTS, **{"run.days": 400}), seed=6)
+    before, after = [], []
+    while model.day < 400:
+        model.step()
+        (before if model.day <= 20 else after).append(model.observation["treg_share"])
+    assert np.mean(after[-30:]) > 1.3 * np.mean(before)  # month 12 (Zhang 2013)
 
 
 def test_treg_suppression_reduces_attack():
@@ -140,8 +191,8 @@ def test_retreatment_rule_gives_a_course_after_a_late_relapse():
         **{
             "run.days": 1400,
             "disease.flare_rate": 6.0,
-            "repopulation.aggression_factor": 1.0,
-            "repopulation.autoreactive_factor": 1.0,
+            "patient.activity_mean": 3.0,
+            "patient.activity_cv": 0.0,
             "dosing.retreatment.enabled": True,
             "dosing.retreatment.min_gap_days": 365,
         }

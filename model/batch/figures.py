@@ -90,8 +90,12 @@ def draw_estimates(
                 continue
             xs.append(r["point"] + offsets[arm])
             ys.append(est.value * scale)
-            lo.append((est.value - (est.low if est.low is not None else est.value)) * scale)
-            hi.append(((est.high if est.high is not None else est.value) - est.value) * scale)
+            # a bootstrap interval need not contain the estimate (e.g. a ratio of means at its
+            # bound): the bar then stops at the point
+            low = est.low if est.low is not None else est.value
+            high = est.high if est.high is not None else est.value
+            lo.append(max(est.value - low, 0.0) * scale)
+            hi.append(max(high - est.value, 0.0) * scale)
         ax.errorbar(
             xs,
             ys,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.calendar import MONTH
-from model.clinical.measures import Patient, Run, first_course
+from model.clinical.measures import Patient, Run, first_course, onset_year
 
 KINDS_SHOWN = ("cd4", "cd8", "b_cells", "nk")
 ANTIBODY_DAYS = 60
@@ -48,6 +48,8 @@ class Curves:
     arr_by_year: dict[str, list[list[float]]] = field(default_factory=dict)
     first_relapse: dict[str, list[tuple[float, bool]]] = field(default_factory=dict)
     antibody: list[list[np.ndarray]] = field(default_factory=list)
+    relapses_2y_untreated: list[int] = field(default_factory=list)
+    thyroid_onset_year: list[int | None] = field(default_factory=list)
 
     def add(self, patient: Patient) -> None:
         for k in KINDS_SHOWN:
@@ -58,6 +60,11 @@ class Curves:
             )
             self.arr_by_year.setdefault(arm, []).append(list(run.summary["arr_by_year"]))
             self.first_relapse.setdefault(arm, []).append(first_relapse(run))
+        u = patient.untreated
+        if len(u.timeseries) >= u.start + 730:
+            self.relapses_2y_untreated.append(len(u.relapse_onsets(u.start, u.start + 730)))
+        year = onset_year(patient.treated, "thyroid_autoimmunity")
+        self.thyroid_onset_year.append(None if year is None else int(year))
         ab = patient.treated.series("antibody")
         self.antibody.append(
             [ab[a : a + ANTIBODY_DAYS] for a, _ in patient.treated.courses() if a < len(ab)]

@@ -34,6 +34,14 @@ PUBLISHED = {
     ],
     "nk": [],
 }
+# (label, marker, [(year after course 1, ARR)]): the trials' extension figures (targets file)
+EXTENSIONS = [
+    ("CARE-MS I (Cohen 2012; Havrdova 2017)", "o", [(1, 0.18), (2, 0.18), (3, 0.19), (4, 0.14),
+                                                    (5, 0.15)]),
+    ("CARE-MS II (Coles 2012; Coles 2017)", "^", [(1, 0.26), (2, 0.26), (3, 0.22), (4, 0.23),
+                                                  (5, 0.18)]),
+]  # fmt: skip
+CLARITY_PLACEBO = [60.9, 24.9, 10.1, 3.4, 0.7]  # % with 0/1/2/3/4+ relapses in 2 y (2010)
 
 
 def _band(series: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -112,9 +120,60 @@ def arr_by_year(path: Path, curves: Curves) -> Path:
         ax.bar(x, val, width, color=ARM_COLOUR[arm], label=arm, yerr=err, capsize=4)
     ax.axhspan(0.4, 1.0, color=PALETTE[1], alpha=0.08, label="published untreated ARR 0.4-1.0")
     ax.axhspan(0.1, 0.35, color=PALETTE[0], alpha=0.08, label="published treated ARR 0.1-0.35")
+    for label, marker, points in EXTENSIONS:
+        shown = [(y, v) for y, v in points if y <= years]
+        if shown:
+            ax.plot([y - 1 for y, _ in shown], [v for _, v in shown], marker, color="black",
+                    ms=8, ls="none", label=label)  # fmt: skip
     ax.set_xticks(np.arange(years), [f"year {y + 1}" for y in range(years)])
     ax.set_ylabel("relapses per patient-year (mean, 95% CI)")
     ax.set_title("Annualised relapse rate by year: two courses vs untreated")
+    ax.legend(fontsize=9)
+    return save(fig, path)
+
+
+def relapse_counts(path: Path, curves: Curves) -> Path | None:
+    """Untreated 2-year relapse counts (0, 1, 2, 3, 4+) beside the CLARITY placebo arm."""
+    counts = np.array(curves.relapses_2y_untreated)
+    if counts.size == 0:
+        return None
+    model = np.array([(np.minimum(counts, 4) == k).mean() for k in range(5)]) * 100
+    fig = Figure(figsize=(8, 4.5))
+    ax = fig.add_subplot()
+    x = np.arange(5)
+    ax.bar(x - 0.2, model, 0.4, color=ARM_COLOUR["untreated"],
+           label=f"model, untreated (mean {counts.mean():.2f} relapses in 2 years)")  # fmt: skip
+    ax.bar(x + 0.2, CLARITY_PLACEBO, 0.4, color="0.6",
+           label="CLARITY placebo (mean about 0.66; Giovannoni 2010)")  # fmt: skip
+    ax.axhline(44, color="black", ls=":", lw=1.2,
+               label="AFFIRM placebo: 44% relapse-free (mean 1.46)")  # fmt: skip
+    ax.set_xticks(x, ["0", "1", "2", "3", "4+"])
+    ax.set_xlabel("relapses in 2 years")
+    ax.set_ylabel("% of patients")
+    ax.set_title("Patients differ: relapse counts over 2 years without treatment")
+    ax.legend(fontsize=9)
+    return save(fig, path)
+
+
+def thyroid_onsets(path: Path, curves: Curves, years: int) -> Path | None:
+    """First thyroid events by year after course 1, and the cumulative share."""
+    onsets = curves.thyroid_onset_year
+    if not onsets:
+        return None
+    n = len(onsets)
+    per_year = np.array([sum(1 for y in onsets if y == k) for k in range(1, years + 1)]) / n
+    fig = Figure(figsize=(8, 4.5))
+    ax = fig.add_subplot()
+    x = np.arange(1, years + 1)
+    ax.bar(x, 100 * per_year, 0.6, color=ARM_COLOUR["treated"], label="model: first events")
+    ax.plot(
+        x, 100 * per_year.cumsum(), "o-", color=ARM_COLOUR["treated"], label="model: cumulative"
+    )
+    ax.plot([3], [16], "D", color="black", ms=8, label="published: peak, 15-17% in year 3")
+    ax.plot([6], [46.6], "s", color="black", ms=8, label="published: 46.6% by year 6")
+    ax.set_xticks(x, [f"year {k}" for k in x])
+    ax.set_ylabel("% of treated patients")
+    ax.set_title("Thyroid autoimmunity after two courses (Dayan 2023)")
     ax.legend(fontsize=9)
     return save(fig, path)
 
@@ -191,8 +250,9 @@ def treg_share(path: Path, curves: Curves, course_months: list[float]) -> Path:
 
 
 def draw_all(plots: Path, curves: Curves, course_months: list[float]) -> list[tuple[str, Path]]:
+    """Every validation figure that has data, as (title, file)."""
     with mpl.rc_context(STYLE):
-        return [
+        drawn = [
             (
                 "Lymphocytes as % of baseline, with published recovery points",
                 lymphocytes(plots / "lymphocytes.png", curves, course_months),
@@ -201,4 +261,13 @@ def draw_all(plots: Path, curves: Curves, course_months: list[float]) -> list[tu
             ("Relapse-free curves", relapse_free(plots / "relapse_free.png", curves)),
             ("Antibody after each course", antibody(plots / "antibody.png", curves)),
             ("Treg share over time", treg_share(plots / "treg_share.png", curves, course_months)),
+            (
+                "Relapse counts over 2 years, untreated, beside CLARITY's placebo arm",
+                relapse_counts(plots / "relapse_counts.png", curves),
+            ),
+            (
+                "Thyroid autoimmunity by year after course 1",
+                thyroid_onsets(plots / "thyroid_onsets.png", curves, curves.months // 12),
+            ),
         ]
+    return [(title, path) for title, path in drawn if path is not None]

@@ -20,6 +20,7 @@ from model.calendar import MONTH, YEAR
 from model.kinds import KINDS
 
 WINDOW = 14  # days averaged for a "value at month m", so one noisy day does not decide it
+SMOOTH = 30  # days averaged before reading when a count crosses a level
 
 
 @dataclass
@@ -51,6 +52,17 @@ class Run:
 
     def series(self, column: str) -> np.ndarray:
         return self.timeseries[column].to_numpy(dtype=float)
+
+    def smoothed(self, column: str) -> np.ndarray:
+        """Trailing 30-day mean (the first days average what there is), for crossings."""
+        s = self.series(column)
+        c = np.concatenate([[0.0], np.cumsum(s)])
+        i = np.arange(1, s.size + 1)
+        lo = np.maximum(i - SMOOTH, 0)
+        return (c[i] - c[lo]) / (i - lo)
+
+    def events_of(self, kind: str) -> np.ndarray:
+        return self.events.loc[self.events.kind == kind, "day"].to_numpy()
 
     def at_month(self, column: str, month: float, origin: int) -> float | None:
         """Mean of ``column`` over the fortnight ending ``month`` months after ``origin``."""
@@ -126,12 +138,13 @@ def first_course(run: Run) -> tuple[int, int] | None:
 
 
 def months_to(run: Run, column: str, fraction: float) -> float | None:
-    """Months from the first infusion until ``column`` is back to ``fraction`` of baseline,
-    counted from its lowest point after that infusion (None if it never gets there)."""
+    """Months from the first infusion until ``column`` (smoothed over 30 days) is back to
+    ``fraction`` of baseline, counted from its lowest point after that infusion (None if it
+    never gets there)."""
     course = first_course(run)
     if course is None:
         return None
-    s, base = run.series(column), run.baseline(column)
+    s, base = run.smoothed(column), run.baseline(column)
     start = course[0]
     low = start + int(s[start : start + 180].argmin())
     back = np.flatnonzero(s[low:] >= fraction * base)
@@ -191,14 +204,14 @@ def residual_flags(run: Run) -> list[float]:
 
 
 def progenitors_spared(run: Run) -> float | None:
-    """1 when progenitor output during the course's month is no lower than before it."""
+    """Progenitor output in the month after course 1 starts over the month before it."""
     course = first_course(run)
     if course is None or course[0] < 30:
         return None
     out = run.series("progenitor_output")
     before = out[course[0] - 30 : course[0]].mean()
     during = out[course[0] : course[0] + 30].mean()
-    return 1.0 if during >= 0.75 * before else 0.0
+    return float(during / before) if before > 0 else None
 
 
 def infection_window(run: Run) -> float | None:
@@ -216,11 +229,72 @@ def infection_window(run: Run) -> float | None:
     return 1.0 if peak > base + 0.5 and late < peak - 0.3 else 0.0
 
 
-def thyroid_by_year(run: Run, years: float) -> float | None:
+def onset_by_year(run: Run, kind: str, years: float) -> float | None:
+    """1 if a first ``kind`` event came within ``years`` of the start of follow-up."""
     if len(run.timeseries) < run.start + years * YEAR:
         return None
-    on = run.events.loc[run.events.kind == "thyroid_autoimmunity", "day"].to_numpy()
+    on = run.events_of(kind)
     return 1.0 if ((on >= run.start) & (on < run.start + years * YEAR)).any() else 0.0
+
+
+def arr_in_year(run: Run, year: int) -> float | None:
+    """Relapses in the ``year``-th year after the first infusion (a rate per year)."""
+    course = first_course(run)
+    if course is None:
+        return None
+    lo = course[0] + round((year - 1) * YEAR)
+    hi = course[0] + round(year * YEAR)
+    if len(run.timeseries) < hi:
+        return None
+    return float(len(run.relapse_onsets(lo, hi)))
+
+
+def relapses_2y(run: Run) -> float | None:
+    if len(run.timeseries) < run.start + 730:
+        return None
+    return float(len(run.relapse_onsets(run.start, run.start + 730)))
+
+
+def spread_over_poisson(counts: list) -> float | None:
+    """Share of patients with no relapse divided by the share a Poisson count with the same
+    mean would give: 1 when every patient is alike, above 1 when patients differ."""
+    c = np.array([v for v in counts if v is not None], dtype=float)
+    if c.size == 0 or c.mean() == 0:
+        return None
+    return float((c == 0).mean() / np.exp(-c.mean()))
+
+
+def months_to_onset(run: Run, kind: str) -> float | None:
+    course = first_course(run)
+    on = run.events_of(kind)
+    if course is None or on.size == 0:
+        return None
+    return float((on[0] - course[0]) / MONTH)
+
+
+def onset_year(run: Run, kind: str) -> float | None:
+    """The year after course 1 (1, 2, ...) in which the first ``kind`` event came."""
+    months = months_to_onset(run, kind)
+    return None if months is None else float(months // 12 + 1)
+
+
+def within_of_last_course(run: Run, kind: str, years: float) -> float | None:
+    """For a patient with a ``kind`` event: 1 if it came within ``years`` of the last course."""
+    courses, on = run.courses(), run.events_of(kind)
+    if not courses or on.size == 0:
+        return None
+    return 1.0 if on[0] - courses[-1][0] <= years * YEAR else 0.0
+
+
+def mode_year(values: list) -> float | None:
+    """The year with the most first events (the earliest of equals)."""
+    years = [int(v) for v in values if v is not None]
+    return float(np.bincount(years).argmax()) if years else None
+
+
+def median(values: list) -> float | None:
+    vals = [v for v in values if v is not None]
+    return float(np.median(vals)) if vals else None
 
 
 MEASURES: dict[str, Measure] = {
@@ -312,7 +386,7 @@ MEASURES: dict[str, Measure] = {
         "lowest NK / baseline", lambda p: lowest(p.treated, "nk"), mean, "fraction"
     ),
     "stem_cell_sparing": Measure(
-        "progenitor output kept during course 1 (1 = yes)",
+        "progenitor output in the month after course 1 starts / the month before",
         lambda p: progenitors_spared(p.treated),
         mean,
     ),
@@ -323,8 +397,47 @@ MEASURES: dict[str, Measure] = {
     ),
     "secondary_autoimmunity": Measure(
         "share of treated patients with a thyroid event by year 6",
-        lambda p: thyroid_by_year(p.treated, 6),
+        lambda p: onset_by_year(p.treated, "thyroid_autoimmunity", 6),
         mean,
         "fraction",
     ),
+    "thyroid_peak_year": Measure(
+        "year after course 1 with the most first thyroid events",
+        lambda p: onset_year(p.treated, "thyroid_autoimmunity"),
+        mode_year,
+        "year",
+    ),
+    "thyroid_after_last_course": Measure(
+        "share of first thyroid events within 4 years of the start of the last course",
+        lambda p: within_of_last_course(p.treated, "thyroid_autoimmunity", 4),
+        mean,
+        "fraction",
+    ),
+    "itp_by_year_6": Measure(
+        "share of treated patients with immune thrombocytopenia by year 6",
+        lambda p: onset_by_year(p.treated, "immune_thrombocytopenia", 6),
+        mean,
+        "fraction",
+    ),
+    "itp_median_onset": Measure(
+        "median months from course 1 to immune thrombocytopenia (patients who had it)",
+        lambda p: months_to_onset(p.treated, "immune_thrombocytopenia"),
+        median,
+        "months",
+    ),
+    "relapse_count_spread": Measure(
+        "untreated 2-year relapse counts: share with none / Poisson share at the same mean",
+        lambda p: relapses_2y(p.untreated),
+        spread_over_poisson,
+        "ratio",
+    ),
+    **{
+        f"arr_year_{y}": Measure(
+            f"relapses in year {y} after course 1, two courses, no further course",
+            lambda p, y=y: arr_in_year(p.treated, y),
+            mean,
+            "relapses/year",
+        )
+        for y in (3, 4, 5, 6)
+    },
 }

@@ -10,7 +10,7 @@ from model.scenario import ScenarioError, load_scenario
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    val = subparsers.add_parser("validate", help="check scenario files and list every problem")
+    val = subparsers.add_parser("validate", help="check scenario files and list their problems")
     val.add_argument("files", nargs="+", metavar="FILE")
     val.set_defaults(handler=cmd_validate)
 

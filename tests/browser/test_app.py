@@ -276,8 +276,10 @@ def test_inspecting_a_cell_shows_its_details(page: Page) -> None:
                          "y": (y + 0.5) * box["height"] / height})  # fmt: skip
     panel = page.locator(".msim-inspector")
     expect(panel.locator(".msim-inspect-cell")).to_be_visible()
-    for text in ("Kind", "CD52", "Aggression", "Original or repopulated", "Age (days)"):
+    for text in ("Kind", "CD52", "Aggression", "Naive or memory", "Original or repopulated"):
         expect(panel.locator(".msim-inspect-cell")).to_contain_text(text)
+    for text in ("Age (years)", "Disease activity", "Homeostatic drive"):
+        expect(panel.locator(".msim-inspect-patient")).to_contain_text(text)
     expect(panel.locator(".msim-inspect-site")).to_contain_text("Myelin integrity")
     expect(panel.locator(".msim-inspect-field-lesion")).not_to_be_empty()
     page.msim_assert_clean()
