@@ -8,6 +8,7 @@ this module or the commands: they are the leaves of the package.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from model.commands import batch, check_clinical, run, schema, validate
@@ -37,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ScenarioError, OutputError) as err:
         print(f"msim {args.command}: {err}", file=sys.stderr)
         return USAGE_ERROR
+    except BrokenPipeError:  # the reader stopped early (`msim schema | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as err:  # a file the command had to read or write
         print(f"msim {args.command}: cannot go on: {why(err)}", file=sys.stderr)
         return USAGE_ERROR

@@ -240,3 +240,16 @@ def test_python_dash_m_and_console_script(tmp_path):
         )
         assert done.returncode == 0, done.stderr
         assert "relapses" in done.stdout
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
+    """`msim schema | true`: msim exits 0 without a message when the pipe is closed."""
+    import subprocess
+    import sys
+
+    cmd = f"{sys.executable} -m model schema --markdown | (sleep 0; true)"
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", cmd], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
