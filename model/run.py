@@ -51,10 +51,6 @@ class Simulation:
     def events(self):
         return self.model.events
 
-    @property
-    def relapses(self):
-        return self.model.relapses
-
     def advance(self, days: int) -> None:
         for _ in range(days):
             self.model.step()

@@ -73,7 +73,7 @@ class Run:
         return float(s[max(end - WINDOW, 0) : end].mean())
 
     def relapse_onsets(self, lo: int, hi: int) -> np.ndarray:
-        on = self.events.loc[self.events.kind == "relapse_start", "day"].to_numpy()
+        on = self.events_of("relapse_start")
         return on[(on >= lo) & (on < hi)]
 
 
