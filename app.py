@@ -22,10 +22,9 @@ import solara.lab
 if str(Path(__file__).resolve().parent) not in sys.path:  # `solara run` from another folder
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from msim_app import catalog, classroom
+from msim_app import catalog, classroom, pool
 from msim_app.controls import CompareSwitch, ScenarioControls, SeedControl, Sliders
 from msim_app.panels import InspectorPanel, LessonPanel
-from msim_app.session import Session
 from msim_app.stage import Stage
 
 # The server holds every tab's model, millions of Python objects with 30 tabs: one full pass of the
@@ -33,6 +32,10 @@ from msim_app.stage import Stage
 # passes a tenth as often (the oldest generation's threshold 10 -> 100); younger garbage is
 # still collected as usual and cyclic garbage that reaches the oldest generation, later.
 gc.set_threshold(gc.get_threshold()[0], gc.get_threshold()[1], 100)
+
+# Every tab's model steps in a worker process (msim_app/pool.py; MSIM_WORKERS=0 keeps them in
+# this process): started now, so the first tab does not wait for the workers' imports.
+pool.pool()
 
 CSS = """
 .msim-page { display: flex; gap: 16px; align-items: flex-start; padding: 4px; }
@@ -65,9 +68,9 @@ CSS = """
 """
 
 
-def new_session() -> Session:
+def new_session():  # a Session, or a RemoteSession whose models live in a worker process
     scenario, key = catalog.default_scenario()
-    return Session(scenario, source=key)
+    return pool.new_session(scenario, source=key)
 
 
 TABS = ("Settings", "Lesson", "Inspector")
@@ -126,6 +129,8 @@ def Page() -> None:
 @solara.component
 def Classroom() -> None:
     session = solara.use_memo(new_session, [])
+    # the tab closed (or its grace period ran out): its models go at once
+    solara.use_effect(lambda: getattr(session, "close", None), [])
     version = solara.use_reactive(0)  # bumped when the scenario changes: panels re-read it
     inspected = solara.use_reactive(None)
     tab = solara.use_reactive(0)

@@ -23,8 +23,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
-import os
 import statistics
 import struct
 import sys
@@ -33,11 +33,13 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import psutil
 import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _browser import free_port, start_server, stop_server
 
+MB = 1024 * 1024
 PACE_S = 0.1  # Normal: 30 frames a second, 3 a message
 KINDS = ("cd4", "cd8", "b_cells", "treg", "nk")
 HEAVY = "\n".join(
@@ -163,44 +165,75 @@ async def play(base: str, seconds: float, heavy: bool = False, start_at: float =
         return {"frames": frames, "days": day - days0, "seconds": took, "lats": lats}
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+class Tree:
+    """The server process and its worker processes (``msim_app.pool``): CPU and memory."""
 
+    def __init__(self, pid: int) -> None:
+        self.server = psutil.Process(pid)
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    def procs(self) -> list[psutil.Process]:
+        return [self.server, *self.server.children(recursive=True)]
+
+    def cpu(self) -> dict[int, float]:
+        out = {}
+        for p in self.procs():
+            with contextlib.suppress(psutil.Error):
+                t = p.cpu_times()
+                out[p.pid] = t.user + t.system
+        return out
+
+    def memory(self) -> tuple[float, float]:
+        """Resident and proportional (shared pages split among their processes) MB."""
+        rss = pss = 0.0
+        for p in self.procs():
+            with contextlib.suppress(psutil.Error):
+                m = p.memory_full_info()
+                rss, pss = rss + m.rss / MB, pss + m.pss / MB
+        return rss, pss
 
 
 async def _class(base: str, n: int, seconds: float, heavy: bool, pid: int) -> dict:
-    rss0 = _rss_mb(pid)
+    tree = Tree(pid)
+    await asyncio.sleep(2.0)  # the workers finish starting
+    _rss0, pss0 = tree.memory()
     warmup = 8.0 + n * 0.25  # sessions open and build their models first
     start_at = time.monotonic() + warmup
     jobs = [play(base, seconds, heavy=heavy and i == 0, start_at=start_at) for i in range(n)]
     task = asyncio.gather(*jobs)
     await asyncio.sleep(max(0.0, start_at - time.monotonic()))
-    cpu0, t0 = _cpu_seconds(pid), time.monotonic()
-    peak = 0.0
+    cpu0, t0 = tree.cpu(), time.monotonic()
+    own0, all0 = time.process_time(), psutil.cpu_times()
+    peak_rss = peak_pss = 0.0
     while not task.done() and time.monotonic() < t0 + seconds:
-        peak = max(peak, _rss_mb(pid))
-        await asyncio.sleep(0.5)
-    cpu = 100 * (_cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
+        rss, pss = tree.memory()
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        await asyncio.sleep(1.0)
+    took = time.monotonic() - t0
+    cpu1 = tree.cpu()
+    own = 100 * (time.process_time() - own0) / took
+    busy = psutil.cpu_times()
+    machine = (
+        100 * (sum(busy) - busy.idle - busy.iowait - (sum(all0) - all0.idle - all0.iowait)) / took
+    )
+    used = {p: 100 * (cpu1[p] - cpu0.get(p, 0.0)) / took for p in cpu1}
     results = await task
     light = results[1:] if heavy else results
     rates = [r["frames"] / r["seconds"] for r in light]
     lats = sorted(x for r in light for x in r["lats"])
+    server_cpu = used.pop(pid, 0.0)
     out = {
         "sessions": n,
         "updates_per_s_mean": round(statistics.mean(rates), 1),
         "updates_per_s_slowest": round(min(rates), 1),
         "p50_ms": round(1000 * lats[len(lats) // 2]) if lats else None,
         "p95_ms": round(1000 * lats[int(0.95 * (len(lats) - 1))]) if lats else None,
-        "server_cpu_pct": round(cpu),
-        "server_rss_mb": round(peak),
-        "rss_per_session_mb": round((peak - rss0) / n, 1),
+        "server_cpu_pct": round(server_cpu),
+        "workers_cpu_pct": round(sum(used.values())),
+        "client_cpu_pct": round(own),
+        "other_cpu_pct": round(max(0.0, machine - server_cpu - sum(used.values()) - own)),
+        "memory_rss_mb": round(peak_rss),
+        "memory_pss_mb": round(peak_pss),
+        "pss_per_session_mb": round((peak_pss - pss0) / n, 1),
     }
     if heavy:
         h = results[0]

@@ -4,6 +4,7 @@ has seen."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from model.model import MSModel
@@ -36,20 +37,23 @@ class Arm:
     def day(self) -> int:
         return self.sim.day
 
-    def advance(self, days: int, deadline: float | None = None) -> int:
+    def advance(
+        self, days: int, deadline: float | None = None, guard: Callable[[], None] | None = None
+    ) -> int:
         """Step up to ``days`` days, stopping early (after at least one) once
-        ``time.perf_counter()`` passes ``deadline``; the number of days stepped."""
-        if deadline is None:
-            self.sim.advance(days)
-            done = days
-        else:
-            done = 0
+        ``time.perf_counter()`` passes ``deadline``; ``guard()`` after every day may stop it by
+        raising (a tab over its memory cap). The number of days stepped."""
+        done = 0
+        try:
             while done < days:
                 self.sim.advance(1)
                 done += 1
-                if time.perf_counter() >= deadline:
+                if guard is not None:
+                    guard()
+                if deadline is not None and time.perf_counter() >= deadline:
                     break
-        self.history.sync()
+        finally:
+            self.history.sync()
         return done
 
     def infusion_day(self) -> int:

@@ -8,13 +8,13 @@ separate random streams, so both arms are the same virtual patient until the fir
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 from collections.abc import Callable
 from typing import Protocol
 
 from model.scenario import DosingCourse, Scenario
+from msim_app import memory
 from msim_app.arm import Arm
 from msim_app.exports import run_csv, settings
 from msim_app.inspector import describe_site
@@ -25,21 +25,6 @@ COURSE_DAYS, COURSE_MG = 3, 12.0  # "give a course now": the retreatment course
 # it when the server starts (0 = no budget: every frame gets all its days, as before).
 _BUDGET_MS = float(os.environ.get("MSIM_FRAME_BUDGET_MS", "").strip() or 50)
 FRAME_BUDGET_S = _BUDGET_MS / 1000 if _BUDGET_MS > 0 else float("inf")
-
-
-HEAVY_ROWS = 50_000  # agent-table rows plus grid sites above which a dropped model is collected
-
-
-def _rows(arm: Arm) -> int:
-    """Agent-table rows (lymphocytes, antibody particles) and grid sites of an arm's model:
-    about 10,000 for the standard patient."""
-    model = arm.model
-    rows = sum(
-        len(getattr(getattr(model, name, None), "alive", ()))
-        for name in ("lymphocytes", "particles")
-    )
-    grid = model.params.grid
-    return rows + grid.width * grid.height
 
 
 class StageLike(Protocol):
@@ -61,6 +46,7 @@ class Session:
         self.on_inspect: Callable[[dict | None], None] = lambda details: None
         self.arms: list[Arm] = []
         self.frame_budget = FRAME_BUDGET_S
+        self.memory_cap = memory.TAB_CAP_BYTES  # most bytes this tab's models may hold
         self._build()
 
     # ------------------------------------------------------------------ lifecycle
@@ -69,10 +55,10 @@ class Session:
         # frees, and app.py makes those passes rare: a big model dropped here (a switch away
         # from a heavy scenario, a reset) would keep its memory for minutes. Collect it now; the
         # standard patient is left to the collector's own pace (a full pass stalls every tab).
-        heavy = any(_rows(arm) > HEAVY_ROWS for arm in self.arms)
+        heavy = bool(self.arms) and memory.session_bytes(self) > memory.HEAVY_BYTES
         self.arms = []
         if heavy:
-            gc.collect()
+            memory.give_back()
         self.given = []
         self.arms = [Arm.start(self._main_label(), self.scenario, self.seed)]
         if self.compare:
@@ -108,8 +94,8 @@ class Session:
         self.compare = on
         if on:
             arm = Arm.start("Untreated", self.scenario.untreated(), self.seed)
-            arm.advance(self.day)
             self.arms.append(arm)
+            arm.advance(self.arms[0].day, guard=self._guard)
         else:
             del self.arms[1:]
         self.push_setup()
@@ -129,11 +115,19 @@ class Session:
 
     def advance(self, days: int, deadline: float | None = None) -> int:
         """Step every arm the same number of days: up to ``days``, fewer (at least one) when the
-        first arm reaches ``deadline`` (``time.perf_counter()``); the days stepped."""
-        done = self.arms[0].advance(days, deadline)
+        first arm reaches ``deadline`` (``time.perf_counter()``); the days stepped. Stops with
+        :class:`~msim_app.memory.TabMemoryError` once the tab holds more than its memory cap."""
+        done = self.arms[0].advance(days, deadline, self._guard)
         for arm in self.arms[1:]:
-            arm.advance(done)
+            arm.advance(done, guard=self._guard)
         return done
+
+    def _guard(self) -> None:
+        memory.check(self, self.memory_cap)
+
+    def memory_bytes(self) -> int:
+        """About how many bytes this tab's models hold (:mod:`msim_app.memory`)."""
+        return memory.session_bytes(self)
 
     def play_tick(self, days: int, count: int = 1) -> None:
         """Play: up to ``count`` frames (at most 4) of up to ``days`` days each, sent together in
