@@ -81,7 +81,7 @@ def PasswordForm(on_unlocked: Callable[[], None]) -> None:
     """The class password (``MSIM_CLASS_PASSWORD``), checked in the server; no model is built
     until it is given."""
     text = solara.use_reactive("")
-    wrong = solara.use_reactive(False)
+    wrong = solara.use_reactive("")  # why the last try did not let the page in
 
     def submit(value: str | None = None) -> None:
         given = text.value if value is None else (value or "")
@@ -89,10 +89,17 @@ def PasswordForm(on_unlocked: Callable[[], None]) -> None:
         if not given:
             return
         if classroom.unlock(given):
-            wrong.set(False)
+            wrong.set("")
             on_unlocked()
+            return
+        wait = classroom.wait_s()
+        if wait > 0:
+            wrong.set(
+                f"Too many wrong passwords: try again in {int(wait) + 1} s "
+                "(ask your teacher for the password)."
+            )
         else:
-            wrong.set(True)
+            wrong.set("That is not the class password.")
 
     with solara.Div(classes=["msim-password"]):
         solara.HTML(tag="h1", unsafe_innerHTML="msim", classes=["msim-title"])
@@ -112,7 +119,7 @@ def PasswordForm(on_unlocked: Callable[[], None]) -> None:
             classes=["msim-password-submit"],
         )
         if wrong.value:
-            solara.Error("That is not the class password.", classes=["msim-password-error"])
+            solara.Error(wrong.value, classes=["msim-password-error"])
 
 
 @solara.component

@@ -5,6 +5,11 @@ Both are set when the server starts, through the environment (``make class`` set
 * ``MSIM_CLASS_PASSWORD``: when set and not empty, a page shows a password form and builds no
   model until the password is given. The check happens in the server; a browser that gave it
   (Solara's session cookie) is let in again on reload. The password never travels in a URL.
+  Wrong guesses are limited: after 5 in a row a browser waits 30 s before the next try, twice
+  as long after each further wrong one (at most 10 minutes); and once 60 wrong ones have come
+  from anywhere within a minute, browsers not yet let in wait until that minute has passed
+  (a guessing script that makes new browser sessions is slowed to one guess a second; students
+  already in carry on).
 * ``MSIM_CLASS=1`` (``make class``): limits on scenarios uploaded or edited in the app, with the
   defaults below; ``MSIM_CLASS_MAX_GRID``, ``MSIM_CLASS_MAX_CELLS`` and ``MSIM_CLASS_MAX_DAYS``
   set one each (with or without ``MSIM_CLASS``; ``0`` = no limit). The command line keeps the
@@ -16,6 +21,8 @@ from __future__ import annotations
 import hmac
 import os
 import threading
+import time
+from collections import deque
 from dataclasses import dataclass
 
 from model.scenario import Scenario
@@ -124,16 +131,65 @@ def is_unlocked() -> bool:
         return sid is not None and sid in _unlocked
 
 
+FREE_TRIES = 5  # wrong passwords in a row before a browser has to wait
+FIRST_WAIT_S = 30.0  # then doubled after each further wrong one
+LONGEST_WAIT_S = 600.0
+SERVER_WRONG_PER_MINUTE = 60  # wrong passwords from every browser together
+
+
+@dataclass
+class _Tries:
+    wrong: int = 0
+    wait_until: float = 0.0
+
+
+_tries: dict[str, _Tries] = {}
+_recent_wrong: deque[float] = deque()
+
+
+def _clock() -> float:
+    return time.monotonic()
+
+
+def wait_s() -> float:
+    """Seconds this browser must wait before its next try (0 = it may try now)."""
+    sid = _session_id() or ""
+    now = _clock()
+    with _lock:
+        while _recent_wrong and _recent_wrong[0] <= now - 60:
+            _recent_wrong.popleft()
+        mine = _tries.get(sid)
+        wait = max(0.0, mine.wait_until - now) if mine else 0.0
+        if len(_recent_wrong) >= SERVER_WRONG_PER_MINUTE:
+            wait = max(wait, _recent_wrong[0] + 60 - now)
+        return wait
+
+
 def unlock(given: str) -> bool:
-    """Check ``given`` against the class password (in constant time); remember the browser."""
+    """Check ``given`` against the class password (in constant time); remember the browser.
+    False for a wrong password, and without checking while this browser must wait
+    (:func:`wait_s`)."""
     secret = password()
     if not secret:
         return True
-    if not hmac.compare_digest(given.encode(), secret.encode()):
+    if wait_s() > 0:
         return False
-    sid = _session_id()
-    if sid is not None:
+    sid = _session_id() or ""
+    if not hmac.compare_digest(given.encode(), secret.encode()):
+        now = _clock()
         with _lock:
+            if len(_tries) >= MAX_REMEMBERED:
+                _tries.clear()
+            mine = _tries.setdefault(sid, _Tries())
+            mine.wrong += 1
+            if mine.wrong >= FREE_TRIES:
+                extra = mine.wrong - FREE_TRIES
+                mine.wait_until = now + min(LONGEST_WAIT_S, FIRST_WAIT_S * 2**extra)
+            _recent_wrong.append(now)
+        return False
+    with _lock:
+        _tries.pop(sid, None)
+        if sid:
             if len(_unlocked) >= MAX_REMEMBERED:
                 _unlocked.clear()
             _unlocked.add(sid)

@@ -31,6 +31,7 @@ MB = 1024 * 1024
 SITE_BYTES = 1_600  # a Mesa grid cell and its MyelinSite agent, with their dicts (measured)
 FREE_ROW_BYTES = 36  # a row number on a table's free list: a list slot and an int object
 EVENT_BYTES = 250  # one recorded event: a dataclass with a day and two short strings
+WORK_ROW_BYTES = 64  # a day's temporary arrays per table row, at their peak (measured)
 HEAVY_BYTES = 50 * MB  # a session above this is collected at once when it is dropped
 
 _CAP_MB = float(os.environ.get("MSIM_TAB_MAX_MB", "").strip() or 250)
@@ -66,16 +67,20 @@ def session_bytes(session: Session) -> int:
 
 
 def growth_bytes(session: Session) -> int:
-    """What the next growth of a table could add at its peak: a table three-quarters full
-    doubles soon, and while it doubles its old and new columns are both held (three times its
-    size for a moment). Counted ahead, so a tab stops before it passes its cap."""
-    most = 0
+    """What a day could add on top of what the session holds, at its peak: the day's temporary
+    arrays (a few numbers per table row: a tab full of antibody peaks at about twice what it
+    holds), and a table three-quarters full doubles soon, holding its old and new columns at
+    once for a moment. Counted ahead, so a tab stops before it passes its cap."""
+    work = doubling = 0
     for arm in session.arms:
         for name in ("lymphocytes", "particles"):
             table = getattr(arm.model, name, None)
-            if table is not None and len(getattr(table, "_free", ())) < table.alive.size // 4:
-                most = max(most, 2 * table_bytes(table))
-    return most
+            if table is None:
+                continue
+            work += WORK_ROW_BYTES * table.alive.size
+            if len(getattr(table, "_free", ())) < table.alive.size // 4:
+                doubling = max(doubling, 2 * table_bytes(table))
+    return work + doubling
 
 
 def check(session: Session, cap: int | None = TAB_CAP_BYTES) -> None:
