@@ -88,9 +88,19 @@ def _custom(comm: str, event: str, data: dict, page: str) -> str:
     return _msg("comm_msg", {"comm_id": comm, "data": content}, page)
 
 
-async def play(base: str, seconds: float, heavy: bool = False, start_at: float = 0.0) -> dict:
-    """One session: open, (upload the heavy scenario,) then play until ``seconds`` after the
-    common start ``start_at`` (time.monotonic)."""
+class Start:
+    """The common start: every session has opened and drawn its first frame (building models
+    can take a while), then all play at once."""
+
+    def __init__(self) -> None:
+        self.ready = 0
+        self.go = asyncio.Event()
+        self.at = 0.0
+
+
+async def play(base: str, seconds: float, heavy: bool, start: Start) -> dict:
+    """One session: open, (upload the heavy scenario,) wait for the common start, then play for
+    ``seconds``."""
     with urllib.request.urlopen(base, timeout=60) as resp:
         cookie = (resp.headers.get("Set-Cookie") or "").split(";")[0]
     kernel, page = uuid.uuid4().hex, uuid.uuid4().hex
@@ -110,7 +120,7 @@ async def play(base: str, seconds: float, heavy: bool = False, start_at: float =
         last_ask = 0.0
         lats: list[float] = []
         frames = days0 = day = 0
-        measuring = False
+        measuring = ready = False
         while True:
             m = _decode(await asyncio.wait_for(ws.recv(), 120))
             kind, c = m["header"]["msg_type"], m.get("content", {})
@@ -147,10 +157,14 @@ async def play(base: str, seconds: float, heavy: bool = False, start_at: float =
                 await ws.send(_custom(upload, "file", {"name": "heavy.toml", "b64": b64}, page))
                 uploaded = True
                 continue
+            if not ready:
+                ready = True
+                start.ready += 1
+                await start.go.wait()
             now = time.monotonic()
-            if not measuring and now >= start_at and (method == "frames" or asked is None):
+            if not measuring:
                 measuring, days0, t0 = True, day, now
-            if measuring and now >= start_at + seconds:
+            if now >= start.at + seconds:
                 break
             if heavy:
                 ask = {"days": 20, "count": 1}
@@ -196,11 +210,15 @@ async def _class(base: str, n: int, seconds: float, heavy: bool, pid: int) -> di
     tree = Tree(pid)
     await asyncio.sleep(2.0)  # the workers finish starting
     _rss0, pss0 = tree.memory()
-    warmup = 8.0 + n * 0.25  # sessions open and build their models first
-    start_at = time.monotonic() + warmup
-    jobs = [play(base, seconds, heavy=heavy and i == 0, start_at=start_at) for i in range(n)]
+    start = Start()
+    jobs = [play(base, seconds, heavy and i == 0, start) for i in range(n)]
     task = asyncio.gather(*jobs)
-    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+    opening = time.monotonic()
+    while start.ready < n and not task.done() and time.monotonic() < opening + 120 + 5 * n:
+        await asyncio.sleep(0.2)
+    opened = time.monotonic() - opening
+    start.at = time.monotonic()
+    start.go.set()
     cpu0, t0 = tree.cpu(), time.monotonic()
     own0, all0 = time.process_time(), psutil.cpu_times()
     peak_rss = peak_pss = 0.0
@@ -223,6 +241,7 @@ async def _class(base: str, n: int, seconds: float, heavy: bool, pid: int) -> di
     server_cpu = used.pop(pid, 0.0)
     out = {
         "sessions": n,
+        "open_s": round(opened, 1),
         "updates_per_s_mean": round(statistics.mean(rates), 1),
         "updates_per_s_slowest": round(min(rates), 1),
         "p50_ms": round(1000 * lats[len(lats) // 2]) if lats else None,
