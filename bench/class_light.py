@@ -14,8 +14,13 @@ session above the empty server. ``--heavy`` makes one session upload the heavies
 class limits allow (100x100 grid, 5,000 cells of each kind, the most antibody) and play it at
 Fastest (20 days a frame, no pacing); its figures are left out of the others'.
 
-    python bench/class_light.py                 # N = 10, 30, 60
+    python bench/class_light.py                 # N = 10, 30, 60, then 30 with one heavy
     python bench/class_light.py --n 30 --heavy  # 29 standard sessions beside one heavy one
+
+The server runs as ``make run`` runs it: the tabs' models in worker processes
+(``MSIM_WORKERS``, one per core; ``MSIM_WORKERS=0 python bench/class_light.py`` measures them
+stepping in the server process instead). CPU is given for the server, its workers, this client
+and everything else on the machine (another program's load shows there).
 """
 
 from __future__ import annotations
@@ -266,15 +271,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="measured play per N")
     parser.add_argument("--heavy", action="store_true", help="one session plays a heavy scenario")
     args = parser.parse_args(argv)
-    for n in args.n or [10, 30, 60]:
+    # default (make bench): 10, 30 and 60 sessions, then 30 with one of them heavy
+    runs = [(n, args.heavy) for n in args.n] if args.n else [(10, 0), (30, 0), (60, 0), (30, 1)]
+    for n, heavy in runs:
         port = free_port()
         proc = start_server(port)
         try:
             base = f"http://127.0.0.1:{port}/"
-            result = asyncio.run(_class(base, n, args.seconds, args.heavy, proc.pid))
+            result = asyncio.run(_class(base, n, args.seconds, bool(heavy), proc.pid))
         finally:
             stop_server(proc)
         print(json.dumps(result), flush=True)
+        key = f"class_{n}{'_heavy' if heavy else ''}"
+        for name, value in (
+            ("updates_per_s", result["updates_per_s_mean"]),
+            ("slowest_updates_per_s", result["updates_per_s_slowest"]),
+            ("p95_ms", result["p95_ms"]),
+            ("pss_per_session_mb", result["pss_per_session_mb"]),
+            ("cpu_pct", result["server_cpu_pct"] + result["workers_cpu_pct"]),
+            ("other_cpu_pct", result["other_cpu_pct"]),
+        ):
+            print(f"{key}_{name}: {value}", flush=True)
     return 0
 
 

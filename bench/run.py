@@ -25,6 +25,8 @@ SCRIPTS = {
     "cohort": "cohort.py",
     "browser": "browser_fps.py",
     "sessions": "sessions.py",
+    "class": "class_light.py",
+    "tab_memory": "tab_memory.py",
 }
 HISTORY_KEYS = (
     "engine_5y_seconds",
@@ -36,6 +38,11 @@ HISTORY_KEYS = (
     "sessions_30_updates_per_s",
     "sessions_30_p95_ms",
     "batch_speedup_2_workers",
+    "class_30_updates_per_s",
+    "class_30_p95_ms",
+    "class_60_updates_per_s",
+    "class_30_heavy_slowest_updates_per_s",
+    "tab_worst_peak_mb",
 )
 
 
