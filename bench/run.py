@@ -30,6 +30,7 @@ SCRIPTS = {
 }
 HISTORY_KEYS = (
     "engine_5y_seconds",
+    "engine_burn_in_seconds",
     "engine_agent_steps_per_s",
     "wolfsheep_agent_steps_per_s",
     "cohort_seconds",

@@ -95,6 +95,8 @@ def lymphocyte_table() -> AgentTable:
             "generation": np.int16,  # 0 = original; n = made after the n-th course began
             "memory": np.bool_,  # a T cell primed against myelin, or a memory B cell
             "expanded": np.bool_,  # born by lymphopenia-driven division of a survivor
+            "sheltered": np.bool_,  # parked deep in lymphoid tissue, out of the antibody's reach
+            "resident": np.bool_,  # a memory T cell living in the brain tissue, never leaving
             "x": np.int16,
             "y": np.int16,
             "tissue_days": np.int16,  # days left before a resting visitor leaves the tissue

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from model.calendar import YEAR
+from model.disability import confirmed_improvement_day, confirmed_worsening_day
 from model.kinds import KINDS
 from model.scenario import Scenario
 
@@ -42,10 +43,12 @@ def summarise(
     ts: pd.DataFrame,
     events: pd.DataFrame,
     relapses: pd.DataFrame,
+    mri: pd.DataFrame,
     patient: dict[str, float],
 ) -> dict:
     """``summary.json``: the patient's drawn traits, relapses, ARR overall and by year,
-    lesions, nadir and recovery, secondary autoimmunity."""
+    lesions and MRI activity, disability, infections, nadir and recovery, secondary
+    autoimmunity."""
     start = scenario.run.baseline_days
     days = len(ts)
     follow_days = max(days - start, 0)
@@ -95,6 +98,18 @@ def summarise(
     )
     summary["relapses_with_lasting_damage"] = int(ended.lasting_damage.sum())
     summary["relapse_durations"] = durations
+    edss = ts.edss.to_numpy(dtype=float)
+    summary["edss_baseline"] = float(edss[start]) if days > start else None
+    summary["edss_final"] = float(edss[-1]) if days else None
+    summary["cdw_6m_day"] = confirmed_worsening_day(edss, start) if days > start else None
+    summary["cdi_6m_day"] = confirmed_improvement_day(edss, start) if days > start else None
+    infections = events[events.kind == "infection"]
+    summary["infections"] = len(infections)
+    summary["serious_infections"] = int((infections.detail == "serious").sum())
+    follow = mri[mri.day > start]
+    summary["new_or_enlarging_lesions"] = int(follow.new_or_enlarging_lesions.sum())
+    summary["mri_new_or_enlarging_by_scan"] = [int(n) for n in follow.new_or_enlarging_lesions]
+    summary["mri_enhancing_by_scan"] = [int(n) for n in mri.enhancing_lesions]
     for kind in ("thyroid_autoimmunity", "immune_thrombocytopenia"):
         onset = events.loc[events.kind == kind, "day"]
         summary[f"{kind}_day"] = int(onset.iloc[0]) if len(onset) else None

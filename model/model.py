@@ -2,10 +2,11 @@
 
 The day runs in a fixed order, each process in its own method:
 infusions (scheduled Mesa events) -> antibody binding and clearance -> birth, death, renewal and
-lymphopenia-driven expansion in the blood -> autoantibodies -> priming and activation ->
-traffic between blood and tissue -> movement up the inflammation gradient -> attack with Treg
-suppression -> inflammation diffusion and decay -> remyelination -> lesions and relapses -> the
-day's observation.
+lymphopenia-driven expansion in the blood -> autoantibodies -> infections -> priming and
+activation -> traffic between blood and tissue -> movement up the inflammation gradient ->
+attack with Treg suppression -> inflammation diffusion and decay -> remyelination -> lesions and
+relapses -> disability -> the day's observation (and the MRI scan on scan days). Before day 0 the
+patient lives ``run.burn_in_years`` of untreated disease, so they enter with a history.
 
 The immune "reset" is not imposed: waves recall only autoreactive T cells already primed against
 myelin (memory), and depletion empties that pool. New T cells come from the thymus (naive, less
@@ -13,12 +14,14 @@ with age) and from division of survivors; a naive autoreactive cell must be prim
 needs antigen presentation by memory B cells (themselves slow to return, as they need CD4 help)
 and is held back by a larger regulatory share.
 
-Randomness: four streams spawned from one seed. The patient (age, disease activity,
+Randomness: five streams spawned from one seed. The patient (age, disease activity,
 homeostatic drive) is drawn from a stream of its own before anything else. Events that come from
-outside the immune system (activation waves, as after an infection) use ``wave_rng``, two draws
-every day whatever happens, so the treated and untreated runs of one seed meet the same waves on
-the same days for the whole run; everything the drug does uses ``dose_rng``; the rest of the
-disease uses ``model.rng``. Only what the drug changes differs between twins.
+outside the immune system use streams of their own with two draws every day whatever happens:
+activation waves (``wave_rng``), so the treated and untreated runs of one seed meet the same waves
+on the same days for the whole run, and infections (``infection_rng``), drawn as common random
+numbers so the untreated twin's infections are a subset of the treated run's. Everything the drug
+does uses ``dose_rng``; the rest of the disease uses ``model.rng``. Only what the drug changes
+differs between twins.
 
 The grid is Mesa's ``OrthogonalMooreGrid`` with a ``MyelinSite`` agent on every cell and the
 tissue fields as its property layers; lymphocytes and antibody particles are rows of numpy
@@ -43,14 +46,15 @@ from model.agents import (
     particle_table,
 )
 from model.calendar import YEAR
+from model.disability import edss_steps, eloquent_tracts
 from model.kinds import LAST_ATTACKER, Kind
-from model.patient import draw_patient
+from model.mri import MOORE, Scanner, patches
+from model.patient import REFERENCE_AGE, draw_patient
 from model.records import TIMESERIES_COLUMNS, Event, Relapse
 from model.scenario import DosingCourse, Scenario
 
 # Moore neighbourhood steps, including staying put.
 STEPS = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)], dtype=np.int64)
-MOORE = np.ones((3, 3), dtype=bool)  # 8-connected: sites touching at a corner are one lesion
 RELAPSE_WINDOW = 7  # days of new myelin loss summed for the relapse threshold
 RELAPSE_GAP = 30  # clinical definition: a new relapse starts >= 30 days after the last onset
 
@@ -81,9 +85,13 @@ class MSModel(Model):
         super().__init__(rng=seed)
         self.params = scenario
         self.seed = seed
-        drug, waves, person = np.random.SeedSequence(seed).spawn(3)
+        drug, waves, person, infections = np.random.SeedSequence(seed).spawn(4)
         self.dose_rng = np.random.default_rng(drug)
         self.wave_rng = np.random.default_rng(waves)
+        self.infection_rng = np.random.default_rng(infections)
+        self.stirred_until = -1  # last day of an infection's immune response
+        self.infection_hazard = 0.0
+        self._noticed: list[Event] = []  # infections under way, not yet noticed
         self.patient = draw_patient(scenario.patient, np.random.default_rng(person))
         self.wave_factor = self.patient.wave_rate_factor(scenario.patient)
         self.day = 0  # the day the next step simulates
@@ -99,6 +107,7 @@ class MSModel(Model):
             ("scar", 0.0, float),
             ("inflammation", 0.0, float),
             ("vessel", False, bool),
+            ("eloquent", False, bool),
         ):
             self.grid.create_property_layer(name, default_value=default, dtype=dtype)
         for cell in self.grid.all_cells:
@@ -108,6 +117,20 @@ class MSModel(Model):
         )
         self.vessel_xy = np.stack(np.unravel_index(np.sort(flat), (g.width, g.height)), axis=1)
         self.grid.vessel.data[self.vessel_xy[:, 0], self.vessel_xy[:, 1]] = True
+        share = scenario.disability.eloquent_share
+        width = scenario.disability.tract_width
+        eloquent = eloquent_tracts((g.width, g.height), share, width, self.rng)
+        self.grid.eloquent.data[:] = eloquent
+        self.n_eloquent = max(int(eloquent.sum()), 1)
+        self.progressive = 0.0  # EDSS points of worsening independent of relapses
+        self.edss = scenario.disability.onset_edss
+        self.scanner = Scanner(
+            (g.width, g.height),
+            scenario.run.baseline_days,
+            scenario.mri.interval_days,
+            scenario.mri.min_lesion_sites,
+        )
+        self.last_became = np.full((g.width, g.height), -(10**9), dtype=np.int64)
 
         self.lymphocytes = lymphocyte_table()
         self.particles = particle_table()
@@ -128,7 +151,9 @@ class MSModel(Model):
         self.relapses: list[Relapse] = []  # every relapse that began, in order
         self.titre = {"thyroid_autoimmunity": 0.0, "immune_thrombocytopenia": 0.0}
         self.autoimmune_onset: dict[str, int] = {}
+        self.thyroid_damage = 0.0  # share of the gland destroyed, disease at 1
         self.lesion_mask = np.zeros((g.width, g.height), dtype=bool)
+        self.lesion_share = 0.0  # share of sites in lesions, today
         self.flare_today = False
         self.progenitor_output = 0
         self.lymphopenia = 0.0  # 1 - T cells / their baseline, from the day's turnover
@@ -145,10 +170,32 @@ class MSModel(Model):
             elif kind <= LAST_ATTACKER:  # the untreated steady state: part of the clones primed
                 self._prime(rows[t.autoreactive[rows] & (self.rng.random(n) < mem.primed_share)])
 
+        self._settle_residents(mem.resident_cells)
+        self._burn_in(round(scenario.run.burn_in_years * YEAR))
         for i, course in enumerate(scenario.dosing.courses):
             self.schedule_course(course, index=i)
         self.observation: dict[str, float] = {}
         self.observe()
+
+    def _burn_in(self, days: int) -> None:
+        """Live ``days`` of untreated disease before day 0 and keep only their traces in the
+        tissue, the cells and the score: nothing of them is recorded, except a relapse still
+        under way at day 0 (its start day is then negative)."""
+        if days == 0:
+            return
+        self.day = -days
+        for _ in range(days):
+            self._live_day()
+            self.day += 1
+        under_way = self.relapse
+        self.relapses = [under_way] if under_way else []
+        self.events = [
+            e
+            for e in self.events
+            if under_way and e.day == under_way.start and e.kind == "relapse_start"
+        ]
+        self._noticed = [e for e in self._noticed if e.day >= 0]
+        self.scanner.restart()
 
     # ------------------------------------------------------------------ dosing
     def schedule_course(self, course: DosingCourse, index: int | None = None) -> None:
@@ -256,11 +303,37 @@ class MSModel(Model):
             cd52=self.cd52[kinds],
             aggression=agg * self.rng.lognormal(0.0, spread, n),
             autoreactive=self.rng.random(n) < auto_p,
+            sheltered=self.rng.random(n) < self.params.antibody.lymphoid_shelter,
             age=age,
             generation=generation,
             x=BLOOD,
             y=BLOOD,
         )
+
+    def _settle_residents(self, n: int) -> None:
+        """Primed CD8 memory cells that live in the tissue, each beside a vessel."""
+        if n == 0:
+            return
+        rows = self._make_cells(np.full(n, int(Kind.CD8)), generation=0)
+        t = self.lymphocytes
+        t.autoreactive[rows], t.resident[rows], t.sheltered[rows] = True, True, False
+        self._prime(rows)
+        at = self.vessel_xy[self.rng.integers(0, len(self.vessel_xy), n)]
+        self._move(t, rows, at[:, 0].astype(np.int16), at[:, 1].astype(np.int16))
+
+    def _refill_niche(self) -> None:
+        """Resident cells divide in place to keep their niche full (homeostatic proliferation
+        of tissue-resident memory); a niche emptied entirely stays empty."""
+        t, want = self.lymphocytes, self.params.memory.resident_cells
+        rows = t.rows()
+        residents = rows[t.resident[rows]]
+        gap = want - residents.size
+        if gap <= 0 or residents.size == 0:
+            return
+        mother = residents[self.rng.integers(0, residents.size, gap)]
+        cols = {c: getattr(t, c)[mother] for c in t.columns}
+        cols.update(age=0, activated=0)
+        t.add(gap, **cols)
 
     @staticmethod
     def _move(table, rows: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
@@ -275,11 +348,20 @@ class MSModel(Model):
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
+        self._live_day()
+        self.observe()
+        self.day += 1
+
+    def _live_day(self) -> None:
+        """One day of every process, unobserved (Mesa's step adds the observation; the burn-in
+        lives days without one, and outside Mesa's clock, so scheduled infusions count from
+        day 0)."""
         self.flare_today = False
         self.progenitor_output = 0
         self.antibody_binding()
         self.blood_turnover()
         self.autoimmunity()
+        self.infections()
         self.activation()
         self.traffic()
         self.migration()
@@ -287,8 +369,7 @@ class MSModel(Model):
         self.inflammation_spread()
         self.remyelination()
         self.lesions_and_relapses(loss)
-        self.observe()
-        self.day += 1
+        self.disability()
 
     def antibody_binding(self) -> None:
         """Particles meet cells; binding is proportional to CD52 and uses the particle up."""
@@ -305,7 +386,9 @@ class MSModel(Model):
 
         in_blood = live[p.x[live] == BLOOD]
         cells = t.rows()
-        blood_cells = cells[t.x[cells] == BLOOD]
+        # naive cells home to lymph nodes, where sheltered ones escape; primed effector memory
+        # cells circulate in the blood and the tissue, in the antibody's way
+        blood_cells = cells[(t.x[cells] == BLOOD) & ~(t.sheltered[cells] & ~t.memory[cells])]
         if blood_cells.size and in_blood.size:
             # mass action: the fewer cells are left, the fewer particles meet one, so per-cell
             # exposure follows the antibody level and target-rich blood uses antibody up faster
@@ -352,6 +435,7 @@ class MSModel(Model):
         p_die = self.death_p[kind]
         p_die[(kind == Kind.B_CELL) & t.memory[rows]] = self.b_memory_death
         t.remove(rows[rng.random(rows.size) < p_die])
+        self._refill_niche()
 
         n = self.counts(blood_only=False)
         b = Kind.B_CELL
@@ -383,8 +467,9 @@ class MSModel(Model):
         (IL-21-like, stronger in some patients: their drive) push the survivors to divide, and
         the repertoire narrows to the few expanded clones. That narrowed repertoire,
         under that drive, helps autoantibodies build up. Each titre rises with the help and
-        decays; a disease starts the day its titre reaches 1. Untreated patients have no
-        lymphopenia and so none of it."""
+        decays; the thyroid antibody, from a titre of 1, destroys the gland slowly (disease
+        when the damage reaches 1), the platelet antibody at once (ITP when its titre reaches
+        1). Untreated patients have no lymphopenia and so none of it."""
         t, rep = self.lymphocytes, self.params.repopulation
         is_t = t.alive & ((t.kind == Kind.CD4) | (t.kind == Kind.CD8) | (t.kind == Kind.TREG))
         n_t = np.count_nonzero(is_t)
@@ -396,9 +481,40 @@ class MSModel(Model):
             ("immune_thrombocytopenia", rep.itp_rate),
         ):
             self.titre[kind] = self.titre[kind] * keep + rate * help_
-            if self.titre[kind] >= 1.0 and kind not in self.autoimmune_onset:
+        # the thyroid is destroyed slowly by its antibody; platelets at once
+        thyroid = self.titre["thyroid_autoimmunity"]
+        if thyroid >= 1.0:
+            self.thyroid_damage += thyroid / rep.thyroid_damage_days
+        harm = {
+            "thyroid_autoimmunity": self.thyroid_damage,
+            "immune_thrombocytopenia": self.titre["immune_thrombocytopenia"],
+        }
+        for kind, level in harm.items():
+            if level >= 1.0 and kind not in self.autoimmune_onset:
                 self.autoimmune_onset[kind] = self.day
                 self.events.append(Event(self.day, kind, kind.replace("_", " ")))
+
+    def infections(self) -> None:
+        """Infections by common random numbers: two draws every day from their own stream, so
+        a run with a higher hazard has every infection of one with a lower hazard. A response
+        that starts today is noticed ``lead_days`` later (the recorded event) and stirs the
+        immune system up for ``stir_days``."""
+        inf = self.params.infections
+        while self._noticed and self._noticed[0].day == self.day:
+            self.events.append(self._noticed.pop(0))
+        arrives, severity = self.infection_rng.random(), self.infection_rng.random()
+        self.infection_hazard = (
+            inf.rate_per_year / YEAR * (1 + inf.lymphopenia_gain * self.lymphopenia)
+        )
+        if arrives >= self.infection_hazard:
+            return
+        self.stirred_until = max(self.stirred_until, self.day + inf.stir_days - 1)
+        detail = "serious" if severity < inf.serious_share else "mild"
+        event = Event(self.day + inf.lead_days, "infection", detail)
+        if inf.lead_days == 0:
+            self.events.append(event)
+        else:
+            self._noticed.append(event)
 
     def _divide(self, renewed: np.ndarray, expanded: np.ndarray) -> None:
         """Blood cells divide (``renewed[k]`` and ``expanded[k]`` of kind ``k``); daughters keep
@@ -432,6 +548,8 @@ class MSModel(Model):
         cols = {c: getattr(t, c)[mother] for c in t.columns}
         cols.update(age=0, activated=0, x=BLOOD, y=BLOOD, tissue_days=0)
         cols["expanded"] = cols["expanded"] | lymph
+        # a daughter finds its own place: sheltered as often as any new cell
+        cols["sheltered"] = rng.random(mother.size) < self.params.antibody.lymphoid_shelter
         cols["generation"] = np.where(lymph, self.courses_started, cols["generation"])
         born = t.add(mother.size, **cols)
         convert = lymph & t.autoreactive[born] & ~t.memory[born] & (t.kind[born] <= LAST_ATTACKER)
@@ -449,6 +567,8 @@ class MSModel(Model):
         arrives, strength = self.wave_rng.random(), self.wave_rng.exponential()
         self.flare_today = bool(arrives < d.flare_rate * self.wave_factor / YEAR)
         wave = min(1.0, d.flare_activation * strength) if self.flare_today else 0.0
+        if self.day <= self.stirred_until:  # an infection's bystander activation
+            wave = min(1.0, wave + self.params.infections.activation_boost)
         if self.flare_today:
             self.events.append(Event(self.day, "activation_wave", f"strength {wave:.3f}"))
         rows = t.rows()
@@ -471,6 +591,10 @@ class MSModel(Model):
         ]  # fmt: skip
         p = (d.activation_rate + wave) * help_
         on = cand[rng.random(cand.size) < p]
+        # residents are recalled in place by the tissue's own antigen-presenting cells, when
+        # a wave or an infection stirs the immune system up
+        res = rows[t.resident[rows] & (t.activated[rows] == 0)]
+        on = np.concatenate([on, res[rng.random(res.size) < wave]])
         t.activated[on] = np.minimum(
             1 + rng.geometric(1 / d.activated_days, on.size), np.iinfo(np.int16).max
         )
@@ -487,7 +611,7 @@ class MSModel(Model):
         # Tregs are recruited to inflamed tissue
         p_enter = np.where(treg, d.patrol_rate * (1 + d.treg_recruitment * mean_infl), p_enter)
         enter = rows[in_blood & (rng.random(rows.size) < p_enter)]
-        leave_p = np.where(active, 0.0, 1 / d.patrol_days)
+        leave_p = np.where(active | t.resident[rows], 0.0, 1 / d.patrol_days)
         leave = rows[~in_blood & (rng.random(rows.size) < leave_p)]
         if enter.size:
             at = self.vessel_xy[rng.integers(0, len(self.vessel_xy), enter.size)]
@@ -559,18 +683,25 @@ class MSModel(Model):
         integ += d.repair_rate * gap / (1 + infl / max(d.active_threshold, 1e-9))
 
     def lesions_and_relapses(self, loss: np.ndarray) -> None:
+        """Sites crossing the lesion threshold (new lesions, noted for the next scan), and the
+        relapse rule on the week's new myelin loss."""
         d = self.params.disease
         lesion = self.grid.integrity.data < d.lesion_threshold
-        n_new = 0
-        if (lesion & ~self.lesion_mask).any():  # most days no site crosses the threshold
-            fresh = lesion & ~ndimage.binary_dilation(self.lesion_mask, structure=MOORE)
-            labels, n_new = ndimage.label(fresh, structure=MOORE)
-        if n_new:
+        became = lesion & ~self.lesion_mask
+        if became.any():  # most days no site crosses the threshold
+            # a new lesion: a patch that touches nothing that became lesion in the last month,
+            # whether or not it touches an old lesion
+            recent = self.last_became > self.day - RELAPSE_GAP
+            fresh = became & ~ndimage.binary_dilation(recent, structure=MOORE)
+            labels = ndimage.label(fresh, structure=MOORE)[0]
             for sl in ndimage.find_objects(labels):
                 cx = (sl[0].start + sl[0].stop - 1) // 2
                 cy = (sl[1].start + sl[1].stop - 1) // 2
                 self.events.append(Event(self.day, "new_lesion", f"near site ({cx}, {cy})"))
+            self.last_became[became] = self.day
+        self.scanner.note(lesion, became, float(loss.sum()) * 1000 / loss.size)
         self.lesion_mask = lesion
+        self.lesion_share = np.count_nonzero(lesion) / lesion.size
 
         self.loss_window = np.roll(self.loss_window, 1)
         self.loss_window[0] = loss.sum()
@@ -607,6 +738,18 @@ class MSModel(Model):
             )
             self.relapse = None
 
+    def disability(self) -> None:
+        """The EDSS-like score: onset + the relapse part (myelin missing at eloquent sites) +
+        the progressive part, which grows with the lesion burden and, faster, with age."""
+        dis = self.params.disability
+        age = self.patient.age + self.day / YEAR
+        speed = max(0.0, 1.0 + dis.age_gain * (age - REFERENCE_AGE) / 10.0)
+        burden = self.lesion_share / 0.1
+        self.progressive += dis.progression_rate / YEAR * burden * speed
+        missing = 1.0 - self.grid.integrity.data[self.grid.eloquent.data]
+        relapse_part = dis.relapse_weight * float(missing.sum()) / self.n_eloquent
+        self.edss = edss_steps(dis.onset_edss + relapse_part + self.progressive)
+
     # ------------------------------------------------------------------ observation
     def observe(self) -> dict[str, float]:
         """The day's measurements, one value per :data:`model.records.TIMESERIES` column."""
@@ -619,8 +762,8 @@ class MSModel(Model):
         infl = self.grid.inflammation.data
         lesion = self.lesion_mask  # today's, from lesions_and_relapses
         active = lesion & (infl > d.active_threshold)
-        n_active = ndimage.label(active, structure=MOORE)[1] if active.any() else 0
-        total_base = self.base.sum()
+        n_active = patches(active)
+        self.scanner.scan(self.day, lesion, n_active)
         cd4_lineage = blood[Kind.CD4] + blood[Kind.TREG]
         self.observation = {
             "day": self.day,
@@ -632,9 +775,9 @@ class MSModel(Model):
             "tissue_cells": float((t.x[rows] != BLOOD).sum()),
             "antibody": float(len(self.particles)),
             "myelin_integrity": float(integ.mean()),
-            "lesion_area": float(lesion.mean()),
+            "lesion_area": float(np.count_nonzero(lesion) / lesion.size),
             "active_lesions": float(n_active),
-            "chronic_lesion_area": float((lesion & ~active).mean()),
+            "chronic_lesion_area": float(np.count_nonzero(lesion & ~active) / lesion.size),
             "inflammation": float(infl.mean()),
             "relapse_active": float(self.relapse is not None),
             "mean_aggression": float(t.aggression[effector].mean()) if effector.size else 0.0,
@@ -644,7 +787,8 @@ class MSModel(Model):
                 np.count_nonzero(t.memory[rows] & (t.kind[rows] == Kind.B_CELL) & blood_rows)
             ),
             "treg_share": float(blood[Kind.TREG] / cd4_lineage) if cd4_lineage else 0.0,
-            "infection_risk": float(max(0.0, 1 - blood.sum() / total_base)) if total_base else 0.0,
+            "infection_risk": self.infection_hazard,
+            "edss": self.edss,
             "baff": self.baff,
             "progenitor_output": float(self.progenitor_output),
         }

@@ -80,7 +80,12 @@ PROVENANCE: dict[str, tuple[str, str]] = {
         CALIBRATED,
         "Tregs are depleted too, then come back relatively faster",
     ),
-    "cells.treg.homeostatic_rate": (CALIBRATED, "as lifespan_days"),
+    "cells.treg.homeostatic_rate": (
+        CALIBRATED,
+        "Tregs divide faster than conventional T cells in lymphopenia, so their share of CD4 "
+        "rises after depletion and stays raised at month 12 (Zhang 2013; Havari 2014, human-CD52 "
+        "mice)",
+    ),
     "cells.treg.autoreactive_fraction": (CHOICE, "Tregs suppress, they do not attack"),
     "cells.treg.aggression": (CHOICE, "as autoreactive_fraction"),
     "cells.nk.baseline": (DERIVED, "NK ~10-15% of blood lymphocytes"),
@@ -149,6 +154,83 @@ PROVENANCE: dict[str, tuple[str, str]] = {
         "as particles_per_mg; target-mediated use makes clearance faster with more cells (Li 2018)",
     ),
     "antibody.tissue_share": (CHOICE, "a small share of antibody reaches the brain"),
+    "memory.resident_cells": (
+        CALIBRATED,
+        "MS lesions hold tissue-resident CD8 memory T cells and B cells behind the blood-brain "
+        "barrier (Machado-Santos 2018, Brain), which an antibody in the blood barely reaches; "
+        "set so relapses go on at about a third of the untreated rate in years 1-2 (CARE-MS I "
+        "0.18, II 0.26)",
+    ),
+    "run.burn_in_years": (
+        DERIVED,
+        "CARE-MS I patients entered about 1.5-2 years after their first symptoms (Cohen 2012)",
+    ),
+    "mri.interval_days": (PUBLISHED, "CARE-MS scanned at baseline and every 12 months"),
+    "mri.min_lesion_sites": (
+        CALIBRATED,
+        "clinical MRI sees lesions of about 3 mm and more; set so an untreated relapse comes "
+        "with about 7.5 new or enlarging lesions (AFFIRM placebo, derived)",
+    ),
+    "disability.eloquent_share": (
+        DERIVED,
+        "about 7-10 new or enlarging lesions per relapse in placebo arms: most lesions are "
+        "clinically silent",
+    ),
+    "disability.tract_width": (
+        CALIBRATED,
+        "set with relapse_weight so that entrants' EDSS after the burn-in is about 2.5 (median; "
+        "CARE-MS I 2.0, II 2.7) and rarely above 5 (the trials' entry limit)",
+    ),
+    "disability.relapse_weight": (
+        CALIBRATED,
+        "6-month confirmed worsening over 2 years 8-13% with alemtuzumab (CARE-MS I 8%, II "
+        "12.7%) and 20-45% confirmed improvement (CARE-MS II 29%)",
+    ),
+    "disability.progression_rate": (
+        CALIBRATED,
+        "untreated EDSS rises about 0.3 a year (NO.MS placebo: 1 to 4 in about 9 years), "
+        "about half of it independent of relapses (NO.MS pool, 47%)",
+    ),
+    "disability.age_gain": (
+        CHOICE,
+        "progression independent of relapses is more common with age (Kappos 2020, NO.MS)",
+    ),
+    "disability.onset_edss": (
+        CALIBRATED,
+        "CARE-MS I entrants had a mean EDSS of 2.0 about 1.5-2 years after onset (Cohen 2012)",
+    ),
+    "infections.rate_per_year": (
+        CALIBRATED,
+        "about 40% of patients on interferon beta-1a report an infection each year in "
+        "CARE-MS (Wray 2019); diary studies count more, about 1.3 a year, mostly colds "
+        "(Buljevac 2002)",
+    ),
+    "infections.lymphopenia_gain": (
+        CALIBRATED,
+        "infections rose in year 1 after alemtuzumab (about 60% of patients) and fell back to "
+        "35-50% a year in years 3-6, not closely following lymphocyte counts (Wray 2019)",
+    ),
+    "infections.serious_share": (
+        DERIVED,
+        "serious infections 1-3% of patients a year at about 0.5 infections a year (Wray 2019)",
+    ),
+    "infections.lead_days": (
+        DERIVED,
+        "relapse risk is doubled from 2 weeks before to 5 weeks after an infection is noticed "
+        "(Buljevac 2002): the response starts about 2 weeks before",
+    ),
+    "infections.stir_days": (DERIVED, "2 weeks before + 5 weeks after (Buljevac 2002)"),
+    "infections.activation_boost": (
+        CALIBRATED,
+        "relapse rate 2.1 times higher in the at-risk window around an infection (Buljevac 2002)",
+    ),
+    "antibody.lymphoid_shelter": (
+        CALIBRATED,
+        "depletion is less complete in lymph nodes and spleen than in blood (Hu 2009, "
+        "Immunology, human-CD52 mice); naive cells home to lymph nodes while effector memory "
+        "cells circulate in blood and tissue (Sallusto 1999, Nature), so only naive cells are "
+        "sheltered; set so CD4 falls to about 5% of baseline",
+    ),
     "repopulation.aggression_factor": (
         CHOICE,
         "teaching dial, off (1): the reset comes from the emptied memory pool, not a multiplier",
@@ -178,6 +260,12 @@ PROVENANCE: dict[str, tuple[str, str]] = {
     "repopulation.itp_rate": (
         CALIBRATED,
         "immune thrombocytopenia in 2.2% over 6 years, median onset 24.5 months (Cuker 2020)",
+    ),
+    "repopulation.thyroid_damage_days": (
+        CALIBRATED,
+        "thyroid antibodies are found months to years before thyroid disease after "
+        "alemtuzumab (Ruck 2018; Pariani 2018); set with thyroid_rate for the peak in year 3 "
+        "(Dayan 2023)",
     ),
     "repopulation.autoantibody_days": (
         CALIBRATED,

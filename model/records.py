@@ -1,9 +1,9 @@
-"""What a run records, declared once: the daily observation, the events and the relapses.
+"""What a run records, declared once: the daily observation, events, relapses and MRI scans.
 
 :meth:`model.model.MSModel.observe` fills one :data:`TIMESERIES` row a day; ``msim run`` writes
-these tables as ``timeseries.csv``, ``events.csv`` and ``relapses.csv``, the batch as Parquet,
-and the app draws its charts from the same rows. Metrics and clinical measures read only these
-tables, never a live model.
+these tables as ``timeseries.csv``, ``events.csv``, ``relapses.csv`` and ``mri.csv``, the batch
+as Parquet, and the app draws its charts from the same rows. Metrics and clinical measures read
+only these tables, never a live model.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ TIMESERIES: dict[str, str] = {
     "memory_b_cells": "int",
     "treg_share": "float",
     "infection_risk": "float",
+    "edss": "float",
     "baff": "float",
     "progenitor_output": "int",
 }
@@ -61,6 +62,26 @@ class Relapse:
     duration: int | None = None
     lasting_damage: bool | None = None  # myelin lost for good above disease.residual_threshold
     lasting_loss: float | None = None  # that loss, per 1,000 sites
+
+
+@dataclass
+class Scan:
+    """One MRI scan: what is new or enlarging since the previous scan, and what enhances."""
+
+    day: int
+    new_or_enlarging_lesions: int
+    enhancing_lesions: int
+    lesion_area: float  # share of sites in lesions
+    myelin_loss: float  # myelin lost since the previous scan, per 1,000 sites
+
+
+MRI_COLUMNS: dict[str, str] = {
+    "day": "int64",
+    "new_or_enlarging_lesions": "int64",
+    "enhancing_lesions": "int64",
+    "lesion_area": "float64",
+    "myelin_loss": "float64",
+}
 
 
 RELAPSE_COLUMNS: dict[str, str] = {  # column -> pandas dtype (nullable: an open relapse)
@@ -98,6 +119,11 @@ class Recorder:
 
 def events_frame(events: list[Event]) -> pd.DataFrame:
     return pd.DataFrame([astuple(e) for e in events], columns=list(EVENT_COLUMNS))
+
+
+def scans_frame(scans: list[Scan]) -> pd.DataFrame:
+    frame = pd.DataFrame([astuple(s) for s in scans], columns=list(MRI_COLUMNS))
+    return frame.astype(MRI_COLUMNS)
 
 
 def relapses_frame(relapses: list[Relapse]) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """The one way to run the model: scenario in, recorded data out.
 
 :class:`Simulation` steps an :class:`MSModel` day by day and records every day's observation,
-its events and its relapses; ``simulate`` runs one to the end and returns a :class:`RunResult`.
+its events, relapses and MRI scans; ``simulate`` runs one to the end and returns a
+:class:`RunResult`.
 ``msim run`` and the batch call ``simulate``; the app advances a ``Simulation`` a few days per
 frame and draws from the same recorded rows. Nothing here writes files.
 """
@@ -15,7 +16,7 @@ import pandas as pd
 
 from model.metrics import summarise
 from model.model import MSModel
-from model.records import Recorder, events_frame, relapses_frame
+from model.records import Recorder, events_frame, relapses_frame, scans_frame
 from model.scenario import Scenario
 
 
@@ -29,6 +30,7 @@ class RunResult:
     timeseries: pd.DataFrame
     events: pd.DataFrame
     relapses: pd.DataFrame
+    mri: pd.DataFrame
     patient: dict
     summary: dict
 
@@ -59,9 +61,10 @@ class Simulation:
     def result(self) -> RunResult:
         ts = self.recorder.frame()
         ev, rel = events_frame(self.model.events), relapses_frame(self.model.relapses)
+        mri = scans_frame(self.model.scanner.scans)
         patient = self.model.patient.record()
-        summary = summarise(self.scenario, self.seed, ts, ev, rel, patient)
-        return RunResult(self.scenario, self.seed, len(ts), ts, ev, rel, patient, summary)
+        summary = summarise(self.scenario, self.seed, ts, ev, rel, mri, patient)
+        return RunResult(self.scenario, self.seed, len(ts), ts, ev, rel, mri, patient, summary)
 
 
 def simulate(

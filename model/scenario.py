@@ -102,22 +102,26 @@ class Lesson(Section):
         max_length=4000,
     )
     how_it_works: str = Field(
-        "Autoreactive lymphocytes are activated in the blood, cross vessel walls and attack "
-        "myelin; damage inflames the tissue and forms lesions; a burst of new damage is a "
-        "relapse. Alemtuzumab particles bind CD52 and destroy the cells they bind. Cells come "
-        "back from CD52-negative progenitors, less aggressive and with more regulatory T cells.",
+        "Myelin-primed (memory) lymphocytes are activated in the blood, now and then many at "
+        "once, cross vessel walls and attack myelin; a few live in the tissue. Damage inflames "
+        "the tissue and forms lesions; a burst of new damage is a relapse, and damage in "
+        "eloquent tracts raises the disability score (EDSS). Infections come at random and stir "
+        "the immune system up. Alemtuzumab particles bind CD52 and destroy the cells they bind, "
+        "memory cells included; new cells come back naive and must be primed again.",
         description="How the model works, for students.",
         max_length=4000,
     )
     things_to_notice: str = Field(
         "How fast each kind of cell falls after the first infusion and in which order they "
-        "come back; B cells overshoot their baseline; relapses become rare after treatment.",
+        "come back; B cells overshoot their baseline; relapses, new lesions and disability "
+        "worsening become rarer after treatment, while infections become more common for a "
+        "year.",
         description="What to watch for while the model runs.",
         max_length=4000,
     )
     things_to_try: str = Field(
-        "Run the same patient untreated and treated; delay the second course; lower the "
-        "repopulation aggression factor.",
+        "Run the same patient untreated and treated; delay the second course; try another "
+        "seed (another patient).",
         description="Experiments for the class.",
         max_length=4000,
     )
@@ -134,6 +138,14 @@ class RunSettings(Section):
         "days",
         ge=1,
         le=365,
+    )
+    burn_in_years: float = _f(
+        2.0,
+        "Untreated disease simulated before day 0, so the patient starts with a history "
+        "(lesions, scars, disability) like a trial entrant. Nothing of it is recorded.",
+        "years",
+        ge=0,
+        le=20,
     )
     seed: int = _f(
         1, "Default random seed (the command line's --seed overrides it).", "", ge=0, le=2**32 - 1
@@ -222,7 +234,7 @@ class Cells(Section):
         lifespan_days=600,
         cd52=1.0,
         kill_efficiency=0.9,
-        homeostatic_rate=0.005,
+        homeostatic_rate=0.012,
         autoreactive_fraction=0.0,
         aggression=0.0,
     )
@@ -241,21 +253,21 @@ class Disease(Section):
     """Activation, attack, inflammation, repair and what makes a relapse."""
 
     activation_rate: float = _f(
-        0.0015,
+        0.0008,
         "Daily chance an autoreactive blood cell is activated outside a flare.",
         "per day",
         ge=0,
         le=1,
     )
     flare_rate: float = _f(
-        0.9,
+        1.8,
         "Mean number of activation waves (e.g. after an infection) a year; they arrive at random.",
         "per year",
         ge=0,
         le=50,
     )
     flare_activation: float = _f(
-        0.6,
+        0.3,
         "Mean chance each autoreactive blood cell is activated "
         "by a wave (wave strengths vary at random).",
         "probability",
@@ -338,7 +350,7 @@ class Disease(Section):
         le=1000,
     )
     residual_threshold: float = _f(
-        1.5,
+        0.6,
         "Myelin lost for good during a relapse (per 1,000 sites) that counts as incomplete "
         "recovery.",
         "integrity per 1,000 sites",
@@ -370,6 +382,16 @@ class Antibody(Section):
     )
     tissue_share: float = _f(
         0.05, "Share of each infusion that enters the tissue at vessels.", "fraction", ge=0, le=1
+    )
+    lymphoid_shelter: float = _f(
+        0.05,
+        "Share of naive lymphocytes parked deep in lymph nodes, spleen and marrow while the "
+        "antibody is about, where it kills poorly (each cell is sheltered or not from birth; "
+        "primed effector memory cells circulate and are not). The survivors seed the "
+        "repopulation.",
+        "fraction",
+        ge=0,
+        le=0.5,
     )
 
 
@@ -423,7 +445,7 @@ class Repopulation(Section):
         le=100,
     )
     thyroid_rate: float = _f(
-        0.0028,
+        0.0032,
         "Daily rise of the thyroid autoantibody titre per unit of help from T cells expanded "
         "in lymphopenia (their share of the T-cell baseline times the patient's drive); thyroid "
         "disease starts when the titre reaches 1.",
@@ -432,7 +454,7 @@ class Repopulation(Section):
         le=1,
     )
     itp_rate: float = _f(
-        0.0012,
+        0.002,
         "As thyroid_rate, for the platelet autoantibody of immune thrombocytopenia (ITP).",
         "titre per day",
         ge=0,
@@ -441,6 +463,16 @@ class Repopulation(Section):
     autoantibody_days: float = _f(
         1500.0,
         "Mean time an autoantibody titre takes to fall away once the help behind it is gone.",
+        "days",
+        ge=1,
+        le=10000,
+    )
+    thyroid_damage_days: float = _f(
+        365.0,
+        "Days at a titre of 1 that destroy enough of the thyroid for disease to show; the gland "
+        "is harmed only while the titre is at least 1. Thyroid autoantibodies come months to "
+        "years before the disease (platelets, in ITP, are destroyed at once, so ITP starts "
+        "when its titre reaches 1).",
         "days",
         ge=1,
         le=10000,
@@ -496,12 +528,22 @@ class Memory(Section):
         le=5,
     )
     lymphopenic_priming: float = _f(
-        0.15,
+        0.04,
         "Chance that a naive self-reactive T cell born by lymphopenia-driven division comes out "
         "memory-like (primed), as homeostatic proliferation converts naive cells.",
         "probability",
         ge=0,
         le=1,
+    )
+    resident_cells: int = _f(
+        8,
+        "Myelin-primed CD8 T cells that live in the brain tissue near the vessels (tissue-"
+        "resident memory). They never leave, are recalled only by waves and infections (without "
+        "needing B cells), divide to keep their niche full, and the antibody barely reaches "
+        "them.",
+        "cells",
+        ge=0,
+        le=2000,
     )
     self_bias: float = _f(
         1.0,
@@ -564,6 +606,131 @@ class PatientSettings(Section):
         "fraction per year",
         ge=0,
         le=0.2,
+    )
+
+
+class MRISettings(Section):
+    """When scans are taken."""
+
+    interval_days: int = _f(
+        365,
+        "Days between scans; the first is at the end of the run-in (run.baseline_days).",
+        "days",
+        ge=7,
+        le=7305,
+    )
+    min_lesion_sites: int = _f(
+        3,
+        "Smallest patch of sites a scan can see as a lesion (the scanner's resolution).",
+        "sites",
+        ge=1,
+        le=100,
+    )
+
+
+class Disability(Section):
+    """An EDSS-like score (0-10 in steps of 0.5): a relapse part from myelin missing at
+    eloquent sites, and a progressive part that grows with the lesion burden and age."""
+
+    eloquent_share: float = _f(
+        0.05,
+        "Share of sites where damage shows as signs or symptoms (the rest are clinically silent).",
+        "fraction",
+        ge=0,
+        le=1,
+    )
+    tract_width: float = _f(
+        2.0,
+        "Spatial scale of the eloquent tracts: wider tracts are fewer, so patients differ "
+        "more in where their lesions fall.",
+        "sites",
+        ge=0.5,
+        le=20,
+    )
+    relapse_weight: float = _f(
+        50.0,
+        "EDSS points for myelin missing at eloquent sites, per unit of mean loss there.",
+        "points",
+        ge=0,
+        le=100,
+    )
+    progression_rate: float = _f(
+        0.13,
+        "EDSS points a year of worsening independent of relapses when 10% of the tissue is in "
+        "lesions, at age 34.",
+        "points per year",
+        ge=0,
+        le=5,
+    )
+    age_gain: float = _f(
+        0.3,
+        "How much faster the progressive part grows per 10 years of age over 34.",
+        "fraction per 10 years",
+        ge=0,
+        le=5,
+    )
+    onset_edss: float = _f(
+        1.0,
+        "Score at the start of the burn-in (the first signs, at diagnosis).",
+        "points",
+        ge=0,
+        le=9,
+    )
+
+
+class Infections(Section):
+    """Infections as events: they come at random, more often while lymphocytes are scarce, and
+    for a few weeks stir the immune system up so relapses are more likely around them.
+
+    Each day's chance is ``rate_per_year / 365 × (1 + lymphopenia_gain × T-cell shortfall)``;
+    the shortfall is 0 at baseline and 1 with no T cells. Draws come from a stream of their own
+    with common random numbers, so a treated and an untreated run of one seed share every
+    infection the drug does not cause."""
+
+    rate_per_year: float = _f(
+        0.5,
+        "Infections a year that a patient reports at normal lymphocyte counts.",
+        "per year",
+        ge=0,
+        le=20,
+    )
+    lymphopenia_gain: float = _f(
+        1.0,
+        "How much more often infections come when T cells are gone (added to 1, scaled by the "
+        "T-cell shortfall).",
+        "factor",
+        ge=0,
+        le=20,
+    )
+    serious_share: float = _f(
+        0.04,
+        "Share of infections that are serious (need a hospital stay or are life-threatening).",
+        "fraction",
+        ge=0,
+        le=1,
+    )
+    lead_days: int = _f(
+        14,
+        "Days from the start of an infection's immune response to the day it is noticed (the "
+        "infection event's day).",
+        "days",
+        ge=0,
+        le=60,
+    )
+    stir_days: int = _f(
+        49,
+        "Days the immune system stays stirred up, from the start of the response.",
+        "days",
+        ge=0,
+        le=180,
+    )
+    activation_boost: float = _f(
+        0.008,
+        "Added daily chance that a primed autoreactive cell is activated while the immune "
+        "system is stirred up by an infection (bystander activation).",
+        "per day",
+        ge=0,
+        le=1,
     )
 
 
@@ -635,6 +802,9 @@ class Scenario(Section):
     repopulation: Repopulation = Field(default_factory=Repopulation)
     memory: Memory = Field(default_factory=Memory)
     patient: PatientSettings = Field(default_factory=PatientSettings)
+    infections: Infections = Field(default_factory=Infections)
+    mri: MRISettings = Field(default_factory=MRISettings)
+    disability: Disability = Field(default_factory=Disability)
     dosing: Dosing = Field(default_factory=Dosing)
 
     @model_validator(mode="after")
@@ -734,6 +904,14 @@ class Scenario(Section):
         data["dosing"]["courses"] = []
         data["dosing"]["retreatment"]["enabled"] = False
         data["name"] = f"{self.name} (untreated)"
+        return Scenario.model_validate(data)
+
+    def retreated(self) -> Scenario:
+        """The same virtual patient, given another course when disease returns (the
+        scenario's ``dosing.retreatment`` rule, switched on)."""
+        data = self.to_dict()
+        data["dosing"]["retreatment"]["enabled"] = True
+        data["name"] = f"{self.name} (retreated)"
         return Scenario.model_validate(data)
 
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> Scenario:

@@ -75,6 +75,8 @@ class Arm:
             "arr": None if arr is None else round(arr, 2),
             "lesion_pct": round(h.lesion_pct(), 2),
             "new_lesions": h.new_lesions,
+            "edss": h.edss(),
+            "infections": len(h.infections),
             "infusing": self.infusion_day(),
             "courses": int(self.model.courses_started),
         }

@@ -18,6 +18,7 @@ from model.run import Simulation
 CHART_COLUMNS = (
     "day", "cd4_pct", "cd8_pct", "b_cells_pct", "treg_pct", "nk_pct",
     "lesion_pct", "active_lesion_pct", "antibody", "relapses", "relapse_active",
+    "edss", "infections",
 )  # fmt: skip
 LESION_PCT = CHART_COLUMNS.index("lesion_pct")
 
@@ -34,6 +35,8 @@ class History:
         self.onsets: list[int] = []
         self.doses: list[int] = []
         self.new_lesions = 0
+        self.infections: list[int] = []
+        self.scans: list[int] = []
         self._events_seen = 0
 
     def sync(self) -> None:
@@ -49,6 +52,8 @@ class History:
                 self.doses.append(event.day)
             elif event.kind == "new_lesion":
                 self.new_lesions += 1
+            elif event.kind == "infection":
+                self.infections.append(event.day)
         self._events_seen = len(events)
         while rec.n > len(self.rows):
             self.rows = np.concatenate([self.rows, np.zeros_like(self.rows)])
@@ -64,6 +69,8 @@ class History:
         out[:, LESION_PCT + 2] = rec.column("antibody", start)
         out[:, LESION_PCT + 3] = np.searchsorted(self.onsets, day, side="right")
         out[:, LESION_PCT + 4] = rec.column("relapse_active", start)
+        out[:, LESION_PCT + 5] = rec.column("edss", start)
+        out[:, LESION_PCT + 6] = np.searchsorted(self.infections, day, side="right")
         self.n = rec.n
 
     @property
@@ -77,6 +84,9 @@ class History:
         if follow < 30:
             return None
         return sum(1 for d in self.onsets if d >= self.baseline_days) / (follow / YEAR)
+
+    def edss(self) -> float:
+        return float(self.rows[self.n - 1, LESION_PCT + 5]) if self.n else 0.0
 
     def lesion_pct(self) -> float:
         return float(self.rows[self.n - 1, LESION_PCT]) if self.n else 0.0

@@ -28,6 +28,8 @@ COLOURS: dict[str, str] = {
     "active": "#d08420",  # active lesions (chart and legend)
     "relapse": "#D55E00",  # relapse periods and counts (Okabe-Ito vermilion)
     "untreated": "#555560",  # the untreated twin's dashed curves
+    "infection": "#E69F00",  # infections so far (Okabe-Ito orange, dotted)
+    "edss": "#000000",  # disability score (black)
 }
 LEGEND_TISSUE: list[tuple[str, str]] = [
     ("Healthy myelin", "#f3ede0"),

@@ -15,6 +15,7 @@ def small_scenario(**overrides) -> Scenario:
         "grid.vessels": 6,
         "run.days": 200,
         "run.baseline_days": 20,
+        "run.burn_in_years": 0.0,
         "dosing.courses": [{"start_day": 20, "days": 5, "dose_mg": 12.0}],
         "antibody.particles_per_mg": 40.0,
         "cells.cd4.baseline": 240,

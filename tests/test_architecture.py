@@ -10,9 +10,11 @@ PACKAGES = ("model", "msim_app")
 CORE = {  # the simulation: scenario in, recorded data out
     "model.agents",
     "model.calendar",
+    "model.disability",
     "model.kinds",
     "model.metrics",
     "model.model",
+    "model.mri",
     "model.patient",
     "model.records",
     "model.run",

@@ -49,6 +49,7 @@ def test_run_writes_every_output(one_run):
     assert names == {
         "timeseries.csv",
         "events.csv",
+        "mri.csv",
         "relapses.csv",
         "summary.json",
         "manifest.json",

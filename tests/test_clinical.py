@@ -70,3 +70,30 @@ def test_reduced_cohort_keeps_the_core_directions(reduced):
     assert value(r, "b_cell_recovery") < value(r, "cd8_recovery") < value(r, "cd4_recovery")
     assert value(r, "antibody_clearance") < 40
     assert 0.75 <= value(r, "stem_cell_sparing") <= 5.0  # progenitor output kept
+
+
+def _run(days: int, doses: list[int], onsets: list[int]):
+    """A recorded run with only what the retreatment measures read."""
+    import pandas as pd
+
+    from model.clinical.measures import Run
+
+    events = pd.DataFrame(
+        [(d, "dose", "") for d in doses] + [(d, "relapse_start", "") for d in onsets],
+        columns=["day", "kind", "detail"],
+    )
+    ts = pd.DataFrame({"day": range(days)})
+    return Run(ts, events, pd.DataFrame(), pd.DataFrame(), {"follow_up_start_day": 60})
+
+
+def test_a_third_course_is_counted_and_compared_with_the_year_before_it():
+    from model.clinical.measures import around_third_course, third_course_by
+
+    course = [60, 61, 62, 63, 64, 425, 426, 427]
+    third = [1000, 1001, 1002]
+    run = _run(2251, course + third, onsets=[700, 960, 1200])
+    assert third_course_by(run, 6) == 1.0
+    assert around_third_course(run) == (1.0, 2.0)  # one relapse after, two before
+    plain = _run(2251, course, onsets=[700])
+    assert third_course_by(plain, 6) == 0.0 and around_third_course(plain) is None
+    assert third_course_by(_run(900, course, []), 6) is None  # too short to say

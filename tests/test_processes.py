@@ -66,7 +66,14 @@ FULL_COUNTS = {  # the standard patient's blood, on the small grid
 
 
 def primed(model: MSModel) -> int:
-    return int(model.observation["primed_cells"])
+    """Primed autoreactive T cells outside the tissue's resident niche (the antibody's reach)."""
+    t = model.lymphocytes
+    rows = t.rows()
+    return int(
+        np.count_nonzero(
+            t.autoreactive[rows] & t.memory[rows] & ~t.resident[rows] & (t.kind[rows] <= Kind.CD8)
+        )
+    )
 
 
 def test_depletion_empties_the_primed_memory_pool_which_refills_slowly():
@@ -75,7 +82,7 @@ def test_depletion_empties_the_primed_memory_pool_which_refills_slowly():
     rows = t.rows()
     auto = rows[t.autoreactive[rows] & (t.kind[rows] <= Kind.CD8)]
     before = primed(model)
-    assert before > 10 and before == np.count_nonzero(t.memory[auto])
+    assert before > 10 and before == np.count_nonzero(t.memory[auto] & ~t.resident[auto])
     lowest = before
     while model.day < 60:
         model.step()
@@ -94,7 +101,16 @@ def test_priming_needs_memory_b_cells_to_present_antigen():
     sc = small_scenario(**FULL_COUNTS, **{"dosing.courses": [], "run.days": 60})
     made = []
     for help_share in (0.0, 1.0):
-        model = MSModel(sc.with_overrides({"memory.b_cell_help": help_share}), seed=11)
+        model = MSModel(
+            sc.with_overrides(
+                {
+                    "memory.b_cell_help": help_share,
+                    "memory.lymphopenic_priming": 0,
+                    "memory.b_memory_share": 0,  # and none form in the 60 days
+                }
+            ),
+            seed=11,
+        )
         t = model.lymphocytes
         rows = t.rows()
         t.memory[rows[t.kind[rows] == Kind.B_CELL]] = False  # no antigen-presenting B cells

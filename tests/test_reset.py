@@ -41,3 +41,13 @@ def test_virtual_patients_differ(cohort):
     assert untreated.patient_activity.std() > 0.3  # disease activity spread (CV about 1)
     counts = untreated.relapse_count
     assert counts.var() > counts.mean()  # overdispersed, as every placebo arm
+
+
+def test_treatment_shows_on_the_scans_and_in_more_infections(cohort):
+    arm = cohort.set_index(["replicate", "arm"])
+    treated, untreated = arm.xs("treated", level="arm"), arm.xs("untreated", level="arm")
+    lesions_t, lesions_u = treated.new_or_enlarging_lesions, untreated.new_or_enlarging_lesions
+    assert lesions_t.mean() < 0.8 * lesions_u.mean()
+    # the same infection days unless the drug adds some: never fewer in the treated twin
+    assert (treated.infections >= untreated.infections).mean() >= 0.9
+    assert treated.infections.sum() > untreated.infections.sum()

@@ -38,6 +38,14 @@ register_arm(Arm("treated", "the scenario as it is, with its own dosing schedule
 register_arm(
     Arm("untreated", "the same patient with every dosing course removed", Scenario.untreated)
 )
+register_arm(
+    Arm(
+        "retreated",
+        "the scenario with its retreatment rule switched on: a further course after a relapse "
+        "that comes long enough after the last one",
+        Scenario.retreated,
+    )
+)
 
 
 def schedule_arm(text: str) -> Arm:

@@ -108,6 +108,34 @@ def markdown(
             ([label(a["point"])] if swept else []) + [a["arm"], runs, fmt_est(a["arr"]), rf]
         )
     lines += [*table(head, body), ""]
+    lines += [
+        "## MRI, disability and infections",
+        "",
+        "New or enlarging lesions on the yearly scans and infections, each per year of "
+        "follow-up (mean, 95% CI); the change in EDSS from the end of the run-in to the end of "
+        "the run (mean, 95% CI); the share with 6-month confirmed disability worsening "
+        "(Wilson 95% interval).",
+        "",
+    ]
+    head = (["sweep point"] if swept else []) + [
+        "arm",
+        "new or enlarging lesions a year",
+        "EDSS change",
+        "confirmed worsening",
+        "infections a year",
+    ]
+    body = [
+        ([label(a["point"])] if swept else [])
+        + [
+            a["arm"],
+            fmt_est(a["new_lesions_a_year"], 1),
+            fmt_est(a["edss_change"], 2),
+            fmt_est(a["confirmed_worsening"], 0, 100, "%"),
+            fmt_est(a["infections_a_year"], 2),
+        ]
+        for a in arms
+    ]
+    lines += [*table(head, body), ""]
 
     if paired:
         lines += [

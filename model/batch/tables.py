@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 
 from model.batch.arms import CONTROL
 from model.batch.plan import Plan
-from model.batch.stats import kaplan_meier, mean_ci, paired_reduction, wilson
-from model.calendar import MONTH
+from model.batch.stats import Estimate, kaplan_meier, mean_ci, paired_reduction, wilson
+from model.calendar import MONTH, YEAR
 from model.kinds import KINDS
 
 BAND = (5, 50, 95)  # percentiles: median and 90% band
@@ -51,6 +51,22 @@ def arm_table(plan: Plan, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             g = groups.get((p, arm), [])
             arr = mean_ci(np.array([r["arr"] for r in g if r.get("arr") is not None], float))
             rf = [r["relapse_free_2y"] for r in g if r.get("relapse_free_2y") is not None]
+
+            def per_year(key: str, g=g) -> Estimate | None:
+                """Mean of ``key`` per year of follow-up, over the arm's runs."""
+                vals = [
+                    r[key] / ((r["days"] - r["follow_up_start_day"]) / YEAR)
+                    for r in g
+                    if r.get(key) is not None and r["days"] > r["follow_up_start_day"]
+                ]
+                return mean_ci(np.array(vals, float)) if vals else None
+
+            edss = [
+                r["edss_final"] - r["edss_baseline"]
+                for r in g
+                if r.get("edss_final") is not None and r.get("edss_baseline") is not None
+            ]
+            cdw = [r.get("cdw_6m_day") is not None for r in g if "cdw_6m_day" in r]
             out.append(
                 {
                     "point": p,
@@ -63,6 +79,10 @@ def arm_table(plan: Plan, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     ),
                     "arr": arr,
                     "relapse_free_2y": wilson(sum(rf), len(rf)) if rf else None,
+                    "new_lesions_a_year": per_year("new_or_enlarging_lesions"),
+                    "infections_a_year": per_year("infections"),
+                    "edss_change": mean_ci(np.array(edss, float), floor=None) if edss else None,
+                    "confirmed_worsening": wilson(sum(cdw), len(cdw)) if cdw else None,
                 }
             )
     return out

@@ -34,8 +34,18 @@ RELAPSES_SCHEMA = pa.schema(
         ("lasting_loss", pa.float64()),
     ]
 )
-SCHEMAS = {"events": EVENTS_SCHEMA, "relapses": RELAPSES_SCHEMA}  # timeseries: from its frame
-TABLES = ("timeseries", "events", "relapses")  # what each run records, in the batch's files
+MRI_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("day", pa.int64()),
+        ("new_or_enlarging_lesions", pa.int64()),
+        ("enhancing_lesions", pa.int64()),
+        ("lesion_area", pa.float64()),
+        ("myelin_loss", pa.float64()),
+    ]
+)
+SCHEMAS = {"events": EVENTS_SCHEMA, "relapses": RELAPSES_SCHEMA, "mri": MRI_SCHEMA}
+TABLES = ("timeseries", "events", "relapses", "mri")  # what each run records, in the batch
 
 
 def resolve(runner: str) -> Callable[..., Any]:
@@ -76,6 +86,7 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
             "timeseries": to_parquet(result.timeseries, run_id),
             "events": to_parquet(events, run_id, EVENTS_SCHEMA),
             "relapses": to_parquet(result.relapses, run_id, RELAPSES_SCHEMA),
+            "mri": to_parquet(result.mri, run_id, MRI_SCHEMA),
         }
     except Exception as err:  # recorded in runs.csv, the batch goes on
         return failed(run_id, f"{type(err).__name__}: {err}", traceback.format_exc())
@@ -91,4 +102,5 @@ def failed(run_id: str, error: str, trace: str = "") -> dict[str, Any]:
         "timeseries": None,
         "events": None,
         "relapses": None,
+        "mri": None,
     }

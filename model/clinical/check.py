@@ -23,6 +23,7 @@ from model.outputs import command_line, package_version
 from model.scenario import Scenario
 
 STANDARD = "Two courses (standard schedule)"
+ARMS = ("treated", "untreated", "retreated")  # in the order of Patient's fields
 
 
 @dataclass
@@ -36,8 +37,10 @@ class Check:
 
 def cohort_plan(patients: int, years: int, seed: int) -> Plan:
     base = Scenario(name=STANDARD)
-    base = base.with_overrides({"run.days": base.run.baseline_days + round(YEAR) * years})
-    return build_plan(base, ["treated", "untreated"], [], patients, seed, DEFAULT_RUNNER)
+    # one day more than the years, so the last yearly scan is taken
+    days = base.run.baseline_days + round(YEAR) * years + 1
+    base = base.with_overrides({"run.days": days})
+    return build_plan(base, list(ARMS), [], patients, seed, DEFAULT_RUNNER)
 
 
 def read_run(folder: Path, run_id: str, summary: dict) -> Run:
@@ -47,19 +50,16 @@ def read_run(folder: Path, run_id: str, summary: dict) -> Run:
         t = pq.read_table(folder / f"{kind}.parquet", filters=[("run_id", "=", run_id)])
         return t.drop(["run_id"]).to_pandas()
 
-    return Run(table("timeseries"), table("events"), table("relapses"), summary)
+    return Run(table("timeseries"), table("events"), table("relapses"), table("mri"), summary)
 
 
 def patients(plan: Plan, folder: Path, rows: list[dict]) -> Iterator[Patient]:
-    """Each replicate's treated and untreated run, read one patient at a time."""
+    """Each replicate's treated, untreated and retreated run, read one patient at a time."""
     by_id = {r["run_id"]: r for r in rows if r["status"] == "ok"}
     for rep in range(plan.replicates):
         ids = {r.arm: r.run_id for r in plan.runs if r.replicate == rep}
         if all(i in by_id for i in ids.values()):
-            yield Patient(
-                read_run(folder, ids["treated"], by_id[ids["treated"]]),
-                read_run(folder, ids["untreated"], by_id[ids["untreated"]]),
-            )
+            yield Patient(*(read_run(folder, ids[arm], by_id[ids[arm]]) for arm in ARMS))
 
 
 def check_clinical(
@@ -105,6 +105,7 @@ def check_clinical(
         "years": years,
         "scenario": STANDARD,
         "baseline_days": plan.base.run.baseline_days,
+        "burn_in_years": plan.base.run.burn_in_years,
         "root_seed": seed,
         "command": command_line(),
         "version": package_version(),

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.calendar import MONTH
-from model.clinical.measures import Patient, Run, first_course, onset_year
+from model.calendar import MONTH, YEAR
+from model.clinical.measures import Patient, Run, first_course, infected_in_year, onset_year
 
 KINDS_SHOWN = ("cd4", "cd8", "b_cells", "nk")
 ANTIBODY_DAYS = 60
@@ -40,6 +40,14 @@ def first_relapse(run: Run) -> tuple[float, bool]:
     return float(len(run.timeseries) - run.start), False
 
 
+def first_worsening(run: Run) -> tuple[float, bool]:
+    """Days from the start of follow-up to 6-month confirmed worsening, and whether it came."""
+    day = run.summary.get("cdw_6m_day")
+    if day is not None:
+        return float(day - run.start), True
+    return float(len(run.timeseries) - run.start), False
+
+
 @dataclass
 class Curves:
     months: int
@@ -50,6 +58,10 @@ class Curves:
     antibody: list[list[np.ndarray]] = field(default_factory=list)
     relapses_2y_untreated: list[int] = field(default_factory=list)
     thyroid_onset_year: list[int | None] = field(default_factory=list)
+    new_lesions_by_scan: dict[str, list[list[int]]] = field(default_factory=dict)
+    edss: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    first_worsening: dict[str, list[tuple[float, bool]]] = field(default_factory=dict)
+    infected_by_year: dict[str, list[list[float]]] = field(default_factory=dict)
 
     def add(self, patient: Patient) -> None:
         for k in KINDS_SHOWN:
@@ -60,6 +72,16 @@ class Curves:
             )
             self.arr_by_year.setdefault(arm, []).append(list(run.summary["arr_by_year"]))
             self.first_relapse.setdefault(arm, []).append(first_relapse(run))
+            scans = run.mri[run.mri.day > run.start]
+            self.new_lesions_by_scan.setdefault(arm, []).append(
+                [int(n) for n in scans.new_or_enlarging_lesions]
+            )
+            self.edss.setdefault(arm, []).append(monthly(run, "edss", self.months, relative=False))
+            self.first_worsening.setdefault(arm, []).append(first_worsening(run))
+            years = int((len(run.timeseries) - run.start) // YEAR)
+            self.infected_by_year.setdefault(arm, []).append(
+                [infected_in_year(run, y) for y in range(1, years + 1)]
+            )
         u = patient.untreated
         if len(u.timeseries) >= u.start + 730:
             self.relapses_2y_untreated.append(len(u.relapse_onsets(u.start, u.start + 730)))

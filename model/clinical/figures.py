@@ -106,18 +106,24 @@ def lymphocytes(path: Path, curves: Curves, course_months: list[float]) -> Path:
     return save(fig, path)
 
 
-def arr_by_year(path: Path, curves: Curves) -> Path:
-    fig = Figure(figsize=(10, 5))
-    ax = fig.add_subplot()
-    years = min(len(v) for arm in curves.arr_by_year.values() for v in arm)
+def yearly_bars(ax, by_arm: dict[str, list[list[float]]]) -> int:
+    """Each arm's mean per year with its 95% interval, side by side; the years drawn."""
+    years = min(len(v) for arm in by_arm.values() for v in arm)
     width = 0.38
     for i, arm in enumerate(("untreated", "treated")):
-        rows = np.array([v[:years] for v in curves.arr_by_year[arm]], dtype=float)
+        rows = np.array([v[:years] for v in by_arm[arm]], dtype=float)
         est = [mean_ci(rows[:, y]) for y in range(years)]
         x = np.arange(years) + (i - 0.5) * width
         val = np.array([e.value for e in est])
         err = np.array([[e.value - e.low, e.high - e.value] for e in est]).T
         ax.bar(x, val, width, color=ARM_COLOUR[arm], label=arm, yerr=err, capsize=4)
+    return years
+
+
+def arr_by_year(path: Path, curves: Curves) -> Path:
+    fig = Figure(figsize=(10, 5))
+    ax = fig.add_subplot()
+    years = yearly_bars(ax, curves.arr_by_year)
     ax.axhspan(0.4, 1.0, color=PALETTE[1], alpha=0.08, label="published untreated ARR 0.4-1.0")
     ax.axhspan(0.1, 0.35, color=PALETTE[0], alpha=0.08, label="published treated ARR 0.1-0.35")
     for label, marker, points in EXTENSIONS:
@@ -249,6 +255,110 @@ def treg_share(path: Path, curves: Curves, course_months: list[float]) -> Path:
     return save(fig, path)
 
 
+# (year, % of patients): the trials' two-year MRI and infection figures (targets file)
+MRI_PUBLISHED = [
+    ("alemtuzumab, any new or enlarging T2 lesion over 2 years (CARE-MS I, II)", "treated", 47.4),
+    ("interferon beta-1a, the same (CARE-MS I, II)", "untreated", 63.0),
+]
+INFECTIONS_PUBLISHED = [
+    ("treated", 60, "D", "alemtuzumab, year 1 (Wray 2019)"),
+    ("untreated", 41, "s", "interferon beta-1a, year 1 (Wray 2019)"),
+]
+
+
+def _km(ax, pairs: list[tuple[float, bool]], colour: str, label: str) -> float:
+    times = np.array([t for t, _ in pairs])
+    seen = np.array([e for _, e in pairs])
+    days, surv = kaplan_meier(times, seen)
+    ax.step(np.append(days / MONTH, times.max() / MONTH), np.append(surv, surv[-1]) * 100,
+            where="post", lw=2.5, color=colour, label=label)  # fmt: skip
+    return float(times.max()) / MONTH
+
+
+def mri_by_year(path: Path, curves: Curves) -> Path | None:
+    """New or enlarging lesions on each yearly scan, both arms, and the share with any in 2 y."""
+    if not curves.new_lesions_by_scan:
+        return None
+    fig = Figure(figsize=(12, 4.8))
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]})
+    years = yearly_bars(left, curves.new_lesions_by_scan)
+    for i, arm in enumerate(("untreated", "treated")):
+        rows = np.array([v[:years] for v in curves.new_lesions_by_scan[arm]], dtype=float)
+        active = (rows[:, :2].sum(axis=1) > 0).mean() * 100 if years >= 2 else np.nan
+        right.bar(i, active, 0.6, color=ARM_COLOUR[arm], label=f"model, {arm}")
+    for label, arm, pct in MRI_PUBLISHED:
+        i = ("untreated", "treated").index(arm)
+        right.plot(i, pct, "D", color="black", ms=8, label=label if i else None)
+        right.annotate(label.split(",")[0], (i, pct), xytext=(0, 8), textcoords="offset points",
+                       ha="center", fontsize=8)  # fmt: skip
+    left.set_xticks(np.arange(years), [f"month {12 * (y + 1)}" for y in range(years)])
+    left.set_xlabel("yearly scan")
+    left.set_ylabel("new or enlarging lesions\nsince the last scan (mean, 95% CI)")
+    left.set_title("MRI activity by year")
+    left.legend(fontsize=9)
+    right.set_xticks([0, 1], ["untreated", "treated"])
+    right.set_ylim(0, 105)
+    right.set_ylabel("% with any new or enlarging lesion, 2 years")
+    right.set_title("MRI-active patients (diamonds: trials)")
+    return save(fig, path)
+
+
+def disability(path: Path, curves: Curves, course_months: list[float]) -> Path | None:
+    """EDSS over time (median, 90% band) and freedom from 6-month confirmed worsening."""
+    if not curves.edss:
+        return None
+    fig = Figure(figsize=(12, 4.8))
+    left, right = fig.subplots(1, 2)
+    months = np.arange(curves.months + 1)
+    for arm in ("untreated", "treated"):
+        arr = np.vstack(curves.edss[arm])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nanmean(arr, axis=0)
+            lo, hi = np.nanpercentile(arr, 5, axis=0), np.nanpercentile(arr, 95, axis=0)
+        left.fill_between(months, lo, hi, color=ARM_COLOUR[arm], alpha=0.12)
+        left.plot(months, mean, color=ARM_COLOUR[arm], lw=2.5, label=f"{arm}: mean, 90% band")
+        _km(right, curves.first_worsening[arm], ARM_COLOUR[arm], arm)
+    for m in course_months:
+        left.axvline(m, color="0.4", lw=1, ls=":")
+    left.set_xlabel("months after the first infusion (dotted: courses)")
+    left.set_ylabel("EDSS")
+    left.set_title("Disability (EDSS): untreated about +0.3 a year (NO.MS)")
+    left.legend(fontsize=9)
+    right.plot([24], [91], "D", color="black", ms=8, label="CARE-MS I, 2 y: 92% free")
+    right.plot([24], [87.3], "^", color="black", ms=8, label="CARE-MS II, 2 y: 87% free")
+    right.plot([60], [77.5], "s", color="black", ms=8, label="extensions, 5 y: 75-80% free")
+    right.set_ylim(0, 102)
+    right.set_xlabel("months of follow-up")
+    right.set_ylabel("% free of 6-month confirmed worsening")
+    right.set_title("Confirmed disability worsening (Kaplan-Meier)")
+    right.legend(fontsize=9)
+    return save(fig, path)
+
+
+def infections(path: Path, curves: Curves) -> Path | None:
+    """Share of patients with an infection in each year of follow-up, both arms."""
+    if not curves.infected_by_year:
+        return None
+    fig = Figure(figsize=(10, 4.8))
+    ax = fig.add_subplot()
+    years = min(len(v) for arm in curves.infected_by_year.values() for v in arm)
+    width = 0.38
+    for i, arm in enumerate(("untreated", "treated")):
+        rows = np.array([v[:years] for v in curves.infected_by_year[arm]], dtype=float)
+        x = np.arange(years) + (i - 0.5) * width
+        ax.bar(x, rows.mean(axis=0) * 100, width, color=ARM_COLOUR[arm], label=arm)
+    for arm, pct, marker, label in INFECTIONS_PUBLISHED:
+        x = (("untreated", "treated").index(arm) - 0.5) * width
+        ax.plot(x, pct, marker, color="black", ms=8, ls="none", label=label)
+    ax.axhspan(35, 50, color=PALETTE[0], alpha=0.08, label="alemtuzumab years 3-6: 35-50%")
+    ax.set_xticks(np.arange(years), [f"year {y + 1}" for y in range(years)])
+    ax.set_ylabel("% of patients with an infection that year")
+    ax.set_title("Infections by year: up in year 1 after alemtuzumab (Wray 2019)")
+    ax.legend(fontsize=9)
+    return save(fig, path)
+
+
 def draw_all(plots: Path, curves: Curves, course_months: list[float]) -> list[tuple[str, Path]]:
     """Every validation figure that has data, as (title, file)."""
     with mpl.rc_context(STYLE):
@@ -269,5 +379,11 @@ def draw_all(plots: Path, curves: Curves, course_months: list[float]) -> list[tu
                 "Thyroid autoimmunity by year after course 1",
                 thyroid_onsets(plots / "thyroid_onsets.png", curves, curves.months // 12),
             ),
+            ("MRI activity by year", mri_by_year(plots / "mri_by_year.png", curves)),
+            (
+                "Disability: EDSS and freedom from confirmed worsening",
+                disability(plots / "disability.png", curves, course_months),
+            ),
+            ("Infections by year", infections(plots / "infections.png", curves)),
         ]
     return [(title, path) for title, path in drawn if path is not None]

@@ -30,6 +30,7 @@ class Run:
     timeseries: pd.DataFrame
     events: pd.DataFrame
     relapses: pd.DataFrame
+    mri: pd.DataFrame
     summary: dict
 
     @property
@@ -79,8 +80,11 @@ class Run:
 
 @dataclass
 class Patient:
+    """One virtual patient: two courses, untreated, and two courses with retreatment."""
+
     treated: Run
     untreated: Run
+    retreated: Run | None = None
 
 
 Extract = Callable[[Patient], Any]
@@ -214,19 +218,123 @@ def progenitors_spared(run: Run) -> float | None:
     return float(during / before) if before > 0 else None
 
 
-def infection_window(run: Run) -> float | None:
-    """1 when the infection-risk indicator rises within a month of the first infusion and is
-    lower when the lymphocytes have recovered (month 48) than at the nadir."""
-    course = first_course(run)
-    if course is None:
+def scans_after(run: Run, months: float) -> pd.DataFrame:
+    """Scans after the end of the run-in up to ``months`` later, or an empty frame if the run
+    ends before then."""
+    end = run.start + round(months * MONTH)
+    if len(run.timeseries) < end:
+        return run.mri.iloc[0:0]
+    return run.mri[(run.mri.day > run.start) & (run.mri.day <= end)]
+
+
+def any_new_lesion(run: Run, months: float = 24) -> float | None:
+    """1 if a scan within ``months`` shows a new or enlarging lesion."""
+    scans = scans_after(run, months)
+    if scans.empty:
         return None
-    risk = run.series("infection_risk")
-    peak = risk[course[0] : course[0] + 30].max()
-    late = run.at_month("infection_risk", 48, course[0])
-    base = risk[: run.start].mean()
-    if late is None:
+    return 1.0 if (scans.new_or_enlarging_lesions > 0).any() else 0.0
+
+
+def enhancing_at(run: Run, months: float = 24) -> float | None:
+    """1 if the scan ``months`` after the run-in shows an enhancing lesion."""
+    scans = scans_after(run, months)
+    if scans.empty:
         return None
-    return 1.0 if peak > base + 0.5 and late < peak - 0.3 else 0.0
+    return 1.0 if scans.enhancing_lesions.iloc[-1] > 0 else 0.0
+
+
+def new_lesions_between(run: Run, first: int, last: int) -> float | None:
+    """New or enlarging lesions a year on the scans of years ``first``-``last``."""
+    scans = scans_after(run, last * 12)
+    years = scans[scans.day > run.start + round((first - 1) * YEAR)]
+    if len(years) < last - first + 1:
+        return None
+    return float(years.new_or_enlarging_lesions.sum() / (last - first + 1))
+
+
+def late_over_early(run: Run) -> tuple[float, float] | None:
+    late, early = new_lesions_between(run, 4, 6), new_lesions_between(run, 1, 3)
+    return None if late is None or early is None else (late, early)
+
+
+def ratio_of_sums(values: list) -> float | None:
+    pairs = [v for v in values if v is not None]
+    den = sum(p[1] for p in pairs)
+    return float(sum(p[0] for p in pairs) / den) if den > 0 else None
+
+
+def lesions_and_relapses(run: Run) -> tuple[float, float] | None:
+    """New or enlarging lesions on every follow-up scan, and the relapses over the same span."""
+    scans = run.mri[run.mri.day > run.start]
+    if scans.empty:
+        return None
+    last = int(scans.day.iloc[-1])
+    return float(scans.new_or_enlarging_lesions.sum()), float(
+        len(run.relapse_onsets(run.start, last))
+    )
+
+
+def confirmed_within(run: Run, key: str, years: float) -> float | None:
+    """1 if confirmed change (``cdw_6m_day`` or ``cdi_6m_day``) came within ``years`` of the
+    end of the run-in (the confirming six months may run past it)."""
+    if len(run.timeseries) < run.start + years * YEAR:
+        return None
+    day = run.summary.get(key)
+    return 1.0 if day is not None and day < run.start + years * YEAR else 0.0
+
+
+def edss_slope(run: Run) -> float | None:
+    """EDSS points a year over follow-up (least squares on the daily score)."""
+    edss = run.series("edss")[run.start :]
+    if edss.size < YEAR:
+        return None
+    years = np.arange(edss.size) / YEAR
+    return float(np.polyfit(years, edss, 1)[0])
+
+
+def infected_in_year(run: Run, year: int) -> float | None:
+    """1 if an infection was noticed in the ``year``-th year of follow-up."""
+    lo, hi = run.start + round((year - 1) * YEAR), run.start + round(year * YEAR)
+    if len(run.timeseries) < hi:
+        return None
+    on = run.events_of("infection")
+    return 1.0 if ((on >= lo) & (on < hi)).any() else 0.0
+
+
+def infected_years(run: Run, first: int, last: int) -> float | None:
+    """Share of the years ``first``-``last`` with an infection."""
+    years = [infected_in_year(run, y) for y in range(first, last + 1)]
+    return None if None in years else float(np.mean(years))
+
+
+def serious_a_year(run: Run) -> float | None:
+    """Share of follow-up years with a serious infection."""
+    years = int((len(run.timeseries) - run.start) // YEAR)
+    if years < 1:
+        return None
+    ev = run.events[(run.events.kind == "infection") & (run.events.detail == "serious")]
+    end = run.start + years * YEAR
+    hit = {int((d - run.start) // YEAR) for d in ev.day if run.start <= d < end}
+    return len(hit) / years
+
+
+def third_course_by(run: Run | None, years: float) -> float | None:
+    """1 if a third course started within ``years`` of the first."""
+    courses = run.courses() if run is not None else []
+    if not courses or len(run.timeseries) < courses[0][0] + years * YEAR:
+        return None
+    return 1.0 if len(courses) >= 3 and courses[2][0] < courses[0][0] + years * YEAR else 0.0
+
+
+def around_third_course(run: Run | None) -> tuple[float, float] | None:
+    """Relapses in the 12 months after the start of course 3, and in the 12 months before."""
+    courses = run.courses() if run is not None else []
+    if len(courses) < 3 or len(run.timeseries) < courses[2][0] + YEAR:
+        return None
+    start = courses[2][0]
+    after = len(run.relapse_onsets(start, start + round(YEAR)))
+    before = len(run.relapse_onsets(start - round(YEAR), start))
+    return float(after), float(before)
 
 
 def onset_by_year(run: Run, kind: str, years: float) -> float | None:
@@ -390,10 +498,100 @@ MEASURES: dict[str, Measure] = {
         lambda p: progenitors_spared(p.treated),
         mean,
     ),
-    "infection_window": Measure(
-        "infection risk raised at the nadir and falling on recovery",
-        lambda p: infection_window(p.treated),
+    "mri_active_2y_treated": Measure(
+        "share of treated patients with a new or enlarging lesion on the month 12 or 24 scan",
+        lambda p: any_new_lesion(p.treated),
         mean,
+        "fraction",
+    ),
+    "mri_active_2y_untreated": Measure(
+        "share of untreated patients with a new or enlarging lesion on the month 12 or 24 scan",
+        lambda p: any_new_lesion(p.untreated),
+        mean,
+        "fraction",
+    ),
+    "enhancing_m24_treated": Measure(
+        "share of treated patients with an enhancing lesion on the month 24 scan",
+        lambda p: enhancing_at(p.treated),
+        mean,
+        "fraction",
+    ),
+    "enhancing_m24_untreated": Measure(
+        "share of untreated patients with an enhancing lesion on the month 24 scan",
+        lambda p: enhancing_at(p.untreated),
+        mean,
+        "fraction",
+    ),
+    "mri_late_over_early": Measure(
+        "untreated new or enlarging lesions a year, years 4-6 / years 1-3",
+        lambda p: late_over_early(p.untreated),
+        ratio_of_sums,
+        "ratio",
+    ),
+    "lesions_per_relapse": Measure(
+        "untreated new or enlarging lesions on all scans / relapses over the same span",
+        lambda p: lesions_and_relapses(p.untreated),
+        ratio_of_sums,
+        "lesions",
+    ),
+    "cdw_2y_treated": Measure(
+        "share of treated patients with 6-month confirmed worsening within 2 years",
+        lambda p: confirmed_within(p.treated, "cdw_6m_day", 2),
+        mean,
+        "fraction",
+    ),
+    "cdw_2y_untreated": Measure(
+        "share of untreated patients with 6-month confirmed worsening within 2 years",
+        lambda p: confirmed_within(p.untreated, "cdw_6m_day", 2),
+        mean,
+        "fraction",
+    ),
+    "free_of_cdw_5y_treated": Measure(
+        "share of treated patients free of 6-month confirmed worsening through 5 years",
+        lambda p: None if (c := confirmed_within(p.treated, "cdw_6m_day", 5)) is None else 1.0 - c,
+        mean,
+        "fraction",
+    ),
+    "cdi_2y_treated": Measure(
+        "share of treated patients (EDSS >= 2 at baseline) with 6-month confirmed improvement "
+        "within 2 years",
+        lambda p: (
+            confirmed_within(p.treated, "cdi_6m_day", 2)
+            if p.treated.summary.get("edss_baseline", 0) >= 2
+            else None
+        ),
+        mean,
+        "fraction",
+    ),
+    "edss_slope_untreated": Measure(
+        "untreated EDSS change a year over follow-up (least squares)",
+        lambda p: edss_slope(p.untreated),
+        mean,
+        "points/year",
+    ),
+    "infected_year_1_treated": Measure(
+        "share of treated patients with an infection in year 1",
+        lambda p: infected_in_year(p.treated, 1),
+        mean,
+        "fraction",
+    ),
+    "infected_years_3_6_treated": Measure(
+        "share of treated patients with an infection in a year, years 3-6 (mean)",
+        lambda p: infected_years(p.treated, 3, 6),
+        mean,
+        "fraction",
+    ),
+    "infected_year_1_untreated": Measure(
+        "share of untreated patients with an infection in year 1",
+        lambda p: infected_in_year(p.untreated, 1),
+        mean,
+        "fraction",
+    ),
+    "serious_infections_treated": Measure(
+        "share of treated patients with a serious infection in a year (all follow-up years)",
+        lambda p: serious_a_year(p.treated),
+        mean,
+        "fraction",
     ),
     "secondary_autoimmunity": Measure(
         "share of treated patients with a thyroid event by year 6",
@@ -424,6 +622,18 @@ MEASURES: dict[str, Measure] = {
         lambda p: months_to_onset(p.treated, "immune_thrombocytopenia"),
         median,
         "months",
+    ),
+    "third_course_by_year_6": Measure(
+        "share of patients given a third course within 6 years (relapse-triggered rule)",
+        lambda p: third_course_by(p.retreated, 6),
+        mean,
+        "fraction",
+    ),
+    "arr_after_third_course": Measure(
+        "relapses in the 12 months after course 3 / the 12 months before (pooled)",
+        lambda p: around_third_course(p.retreated),
+        ratio_of_sums,
+        "ratio",
     ),
     "relapse_count_spread": Measure(
         "untreated 2-year relapse counts: share with none / Poisson share at the same mean",

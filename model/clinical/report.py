@@ -45,8 +45,11 @@ def markdown(
         "# Validation against the published alemtuzumab figures",
         "",
         f"{passed} of {len(results)} targets pass. Cohort: {context['patients']} virtual patients, "
-        f"each run treated ({context['scenario']}) and untreated from the same seed, "
-        f"{context['years']} years of follow-up after a {context['baseline_days']}-day run-in; "
+        f"each run treated ({context['scenario']}), untreated, and treated with the "
+        "retreatment rule on (a third course after a relapse a year or more after the last), "
+        f"all from the same seed, after a {context.get('burn_in_years', 0):g}-year untreated "
+        f"burn-in, {context['years']} years of follow-up after a {context['baseline_days']}-day "
+        "run-in; "
         f"root seed {context['root_seed']}. Made by `{context['command']}` "
         f"(msim {context['version']}).",
         "",
@@ -73,8 +76,9 @@ def html_page(
     body = [
         "<h1>Validation against the published alemtuzumab figures</h1>",
         f"<p class='verdict'><strong>{passed} of {len(results)} targets pass.</strong> "
-        f"{context['patients']} virtual patients, each treated ({e(context['scenario'])}) and "
-        f"untreated from the same seed, {context['years']} years of follow-up. Intervals are "
+        f"{context['patients']} virtual patients, each treated ({e(context['scenario'])}), "
+        "untreated and retreated when disease returns, from the same seed, "
+        f"{context['years']} years of follow-up. Intervals are "
         "95% bootstraps over patients.</p>",
         "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in HEADER) + "</tr></thead><tbody>",
     ]

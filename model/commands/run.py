@@ -82,6 +82,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             write_csv(tmp / "timeseries.csv", result.timeseries)
             write_csv(tmp / "events.csv", result.events)
             write_csv(tmp / "relapses.csv", result.relapses)
+            write_csv(tmp / "mri.csv", result.mri)
             write_json(tmp / "summary.json", result.summary)
             write_json(tmp / "manifest.json", manifest)
             (tmp / "scenario.toml").write_text(scenario.to_toml(), encoding="utf-8")
@@ -100,11 +101,19 @@ def human_summary(s: dict, out: Path) -> str:
             return "not reached" if day is None else f"day {day}"
         return f"month {(day - s['first_dose_day']) / MONTH:.1f} after the first dose"
 
+    def when(day):
+        return "none" if day is None else f"day {day}"
+
     lines = [
         f"{s['scenario']} (seed {s['seed']}, {s['days']} days)",
         f"  relapses: {s['relapse_count']}  (ARR {s['arr']}; by year {s['arr_by_year']})",
         f"  relapse-free at 2 years: {s['relapse_free_2y']}",
         f"  new lesions: {s['new_lesion_count']};  infusion days: {s['doses_given']}",
+        f"  MRI, new or enlarging lesions by yearly scan: {s['mri_new_or_enlarging_by_scan']};"
+        f"  enhancing: {s['mri_enhancing_by_scan']}",
+        f"  EDSS {s['edss_baseline']} -> {s['edss_final']};  6-month confirmed worsening: "
+        f"{when(s['cdw_6m_day'])};  improvement: {when(s['cdi_6m_day'])}",
+        f"  infections: {s['infections']} ({s['serious_infections']} serious)",
     ]
     if s["doses_given"]:
         for kind in (Kind.CD4, Kind.CD8, Kind.B_CELL, Kind.NK):

@@ -1,0 +1,94 @@
+"""What a neurologist reads: a history before day 0, MRI scans, disability, infections."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.disability import (
+    confirmed_improvement_day,
+    confirmed_worsening_day,
+    edss_steps,
+)
+from model.model import MSModel
+from model.mri import Scanner
+from tests.conftest import small_scenario
+
+
+def test_burn_in_gives_a_history_and_is_the_same_patient_for_the_same_seed():
+    sc = small_scenario(**{"run.burn_in_years": 1.0, "dosing.courses": []})
+    a, b = MSModel(sc, seed=4), MSModel(sc, seed=4)
+    fresh = MSModel(sc.with_overrides({"run.burn_in_years": 0.0}), seed=4)
+    assert a.day == 0 and a.time == 0  # outputs and Mesa's clock start at day 0
+    assert np.array_equal(a.grid.integrity.data, b.grid.integrity.data)
+    assert a.edss == b.edss
+    assert a.grid.integrity.data.mean() < fresh.grid.integrity.data.mean()
+    assert all(e.day >= 0 or e.kind == "relapse_start" for e in a.events)
+
+
+def test_a_lesion_that_grows_counts_as_enlarging_and_a_wavering_edge_does_not():
+    shape = (10, 10)
+    scan = Scanner(shape, first_day=0, interval_days=10, min_sites=1)
+    old = np.zeros(shape, dtype=bool)
+    old[2:4, 2:4] = True
+    scan.note(old, old, 0.0)
+    assert scan.scan(0, old, 0).new_or_enlarging_lesions == 1  # the first scan sees it as new
+    grown = old.copy()
+    grown[4, 2:4] = True  # the old lesion grows by a row
+    scan.note(grown, grown & ~old, 0.0)
+    assert scan.scan(10, grown, 0).new_or_enlarging_lesions == 1  # enlarging
+    # the grown row wavers: it heals and crosses again, touching nothing new
+    scan.note(old, np.zeros(shape, bool), 0.0)
+    scan.note(grown, grown & ~old, 0.0)
+    assert scan.scan(20, grown, 0).new_or_enlarging_lesions == 0
+    assert scan.scan(25, grown, 0) is None  # not a scan day
+
+
+def test_confirmed_worsening_needs_one_point_from_one_and_a_half_from_zero_held_six_months():
+    from_one = np.array([1.0] * 10 + [2.0] * 200)
+    assert confirmed_worsening_day(from_one, 0) == 10
+    short = np.array([1.0] * 10 + [2.0] * 100 + [1.5] * 100)
+    assert confirmed_worsening_day(short, 0) is None  # not held for six months
+    from_zero = np.array([0.0] * 10 + [1.0] * 400)
+    assert confirmed_worsening_day(from_zero, 0) is None  # 1.0 is not enough from 0
+    from_zero[100:] = 1.5
+    assert confirmed_worsening_day(from_zero, 0) == 100
+
+
+def test_confirmed_improvement_needs_a_baseline_of_two_and_a_point_held():
+    better = np.array([3.0] * 10 + [2.0] * 200)
+    assert confirmed_improvement_day(better, 0) == 10
+    low = np.array([1.5] * 10 + [0.5] * 200)
+    assert confirmed_improvement_day(low, 0) is None
+    assert edss_steps(2.26) == 2.5 and edss_steps(11) == 10.0 and edss_steps(-1) == 0.0
+
+
+def test_the_untreated_twin_has_a_subset_of_the_treated_runs_infections_and_a_lower_hazard():
+    sc = small_scenario(**{"run.days": 300, "infections.rate_per_year": 6.0})
+    treated, untreated = MSModel(sc, seed=8), MSModel(sc.untreated(), seed=8)
+    hazard_t, hazard_u = [], []
+    for _ in range(300):
+        treated.step()
+        untreated.step()
+        hazard_t.append(treated.observation["infection_risk"])
+        hazard_u.append(untreated.observation["infection_risk"])
+    days_t = {e.day for e in treated.events if e.kind == "infection"}
+    days_u = {e.day for e in untreated.events if e.kind == "infection"}
+    assert days_u and days_u <= days_t and len(days_t) > len(days_u)
+    assert np.all(np.array(hazard_u) <= np.array(hazard_t) + 1e-12)
+    assert max(hazard_t) > 1.5 * max(hazard_u)
+
+
+def test_an_infection_stirs_up_activation_of_primed_cells_for_its_window():
+    sc = small_scenario(**{"dosing.courses": [], "infections.rate_per_year": 0.0})
+    calm, stirred = MSModel(sc, seed=2), MSModel(sc, seed=2)
+    stirred.stirred_until = 40
+    counts = []
+    for model in (calm, stirred):
+        active = 0
+        for _ in range(40):
+            model.step()
+            t = model.lymphocytes
+            rows = t.rows()
+            active += int(np.count_nonzero(t.activated[rows] > 0))
+        counts.append(active)
+    assert counts[1] > 2 * counts[0]
