@@ -528,7 +528,7 @@ class Memory(Section):
         le=5,
     )
     lymphopenic_priming: float = _f(
-        0.04,
+        0.015,
         "Chance that a naive self-reactive T cell born by lymphopenia-driven division comes out "
         "memory-like (primed), as homeostatic proliferation converts naive cells.",
         "probability",
