@@ -775,7 +775,7 @@ class MSModel(Model):
             "tissue_cells": float((t.x[rows] != BLOOD).sum()),
             "antibody": float(len(self.particles)),
             "myelin_integrity": float(integ.mean()),
-            "lesion_area": float(np.count_nonzero(lesion) / lesion.size),
+            "lesion_area": float(self.lesion_share),
             "active_lesions": float(n_active),
             "chronic_lesion_area": float(np.count_nonzero(lesion & ~active) / lesion.size),
             "inflammation": float(infl.mean()),
