@@ -30,7 +30,9 @@ tables (see :mod:`model.agents` for why), viewed as objects through :meth:`MSMod
 
 from __future__ import annotations
 
+import copy
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from mesa import Model
@@ -79,16 +81,19 @@ class Infusion:
 class MSModel(Model):
     """Immune attack on myelin in MS, and alemtuzumab, on a Mesa grid."""
 
-    def __init__(self, scenario: Scenario | None = None, seed: int | None = None):
+    def __init__(
+        self, scenario: Scenario | None = None, seed: int | None = None, *, start: bool = True
+    ):
         scenario = scenario or Scenario()
         seed = scenario.run.seed if seed is None else seed
         super().__init__(rng=seed)
         self.params = scenario
         self.seed = seed
-        drug, waves, person, infections = np.random.SeedSequence(seed).spawn(4)
+        drug, waves, person, infections, steps = np.random.SeedSequence(seed).spawn(5)
         self.dose_rng = np.random.default_rng(drug)
         self.wave_rng = np.random.default_rng(waves)
         self.infection_rng = np.random.default_rng(infections)
+        self.step_rng = np.random.default_rng(steps)  # relapse-independent worsening
         self.stirred_until = -1  # last day of an infection's immune response
         self.infection_hazard = 0.0
         self._noticed: list[Event] = []  # infections under way, not yet noticed
@@ -172,10 +177,31 @@ class MSModel(Model):
 
         self._settle_residents(mem.resident_cells)
         self._burn_in(round(scenario.run.burn_in_years * YEAR))
-        for i, course in enumerate(scenario.dosing.courses):
-            self.schedule_course(course, index=i)
         self.observation: dict[str, float] = {}
+        if start:
+            self._start()
+
+    def _start(self) -> None:
+        """Day 0: schedule the scenario's courses and take the first observation."""
+        for i, course in enumerate(self.params.dosing.courses):
+            self.schedule_course(course, index=i)
         self.observe()
+
+    @classmethod
+    def twins(cls, scenarios: Sequence[Scenario], seed: int) -> list[MSModel]:
+        """One patient at day 0 under each scenario. Scenarios that differ only in what is
+        given to the patient share the history before day 0, so it is lived once and copied:
+        the same state each would reach on its own, for a fraction of the time."""
+        scenarios = list(scenarios)
+        shared = all(scenarios[0].same_patient_before_day_0(sc) for sc in scenarios[1:])
+        if not shared:
+            return [cls(sc, seed) for sc in scenarios]
+        lived = cls(scenarios[0], seed, start=False)
+        models = [copy.deepcopy(lived) for _ in scenarios[1:]] + [lived]
+        for model, scenario in zip(models, scenarios, strict=True):
+            model.params = scenario
+            model._start()
+        return models
 
     def _burn_in(self, days: int) -> None:
         """Live ``days`` of untreated disease before day 0 and keep only their traces in the
@@ -594,7 +620,8 @@ class MSModel(Model):
         # residents are recalled in place by the tissue's own antigen-presenting cells, when
         # a wave or an infection stirs the immune system up
         res = rows[t.resident[rows] & (t.activated[rows] == 0)]
-        on = np.concatenate([on, res[rng.random(res.size) < wave]])
+        if wave >= self.params.memory.resident_recall:
+            on = np.concatenate([on, res[rng.random(res.size) < wave]])
         t.activated[on] = np.minimum(
             1 + rng.geometric(1 / d.activated_days, on.size), np.iinfo(np.int16).max
         )
@@ -740,12 +767,19 @@ class MSModel(Model):
 
     def disability(self) -> None:
         """The EDSS-like score: onset + the relapse part (myelin missing at eloquent sites) +
-        the progressive part, which grows with the lesion burden and, faster, with age."""
+        the progressive part, which grows in steps, more often with more lesion burden and
+        with age."""
         dis = self.params.disability
         age = self.patient.age + self.day / YEAR
         speed = max(0.0, 1.0 + dis.age_gain * (age - REFERENCE_AGE) / 10.0)
         burden = self.lesion_share / 0.1
-        self.progressive += dis.progression_rate / YEAR * burden * speed
+        pace = dis.progression_rate / YEAR * burden * speed * self.patient.smoulder
+        step = dis.progression_step
+        # one draw a day whatever the pace, so twins share the days of their steps
+        if self.step_rng.random() < (pace / step if step else 0.0):
+            self.progressive += step
+        elif not step:
+            self.progressive += pace
         missing = 1.0 - self.grid.integrity.data[self.grid.eloquent.data]
         relapse_part = dis.relapse_weight * float(missing.sum()) / self.n_eloquent
         self.edss = edss_steps(dis.onset_edss + relapse_part + self.progressive)

@@ -161,6 +161,13 @@ PROVENANCE: dict[str, tuple[str, str]] = {
         "set so relapses go on at about a third of the untreated rate in years 1-2 (CARE-MS I "
         "0.18, II 0.26)",
     ),
+    "memory.resident_recall": (
+        CALIBRATED,
+        "tissue-resident memory T cells are reactivated in place by cognate antigen on local "
+        "antigen-presenting cells and then raise a local alarm (Ariotti 2014, Science); set so "
+        "about half of treated patients show a new or enlarging lesion over 2 years (CARE-MS I "
+        "48.5%, II 46.2%) with their relapses about a third of the untreated rate",
+    ),
     "run.burn_in_years": (
         DERIVED,
         "CARE-MS I patients entered about 1.5-2 years after their first symptoms (Cohen 2012)",
@@ -190,6 +197,12 @@ PROVENANCE: dict[str, tuple[str, str]] = {
         CALIBRATED,
         "untreated EDSS rises about 0.3 a year (NO.MS placebo: 1 to 4 in about 9 years), "
         "about half of it independent of relapses (NO.MS pool, 47%)",
+    ),
+    "disability.progression_step": (
+        DERIVED,
+        "relapse-independent worsening is seen as discrete confirmed events of at least 1.0 "
+        "point (PIRA; Kappos 2020, JAMA Neurol); CARE-MS treated patients kept worsening at "
+        "about 4-5% a year with few relapses (8-13% by 2 years, 20-25% by 5)",
     ),
     "disability.age_gain": (
         CHOICE,
@@ -328,6 +341,12 @@ PROVENANCE: dict[str, tuple[str, str]] = {
         DERIVED,
         "IL-21 about twice as high in those who develop autoimmunity (Jones 2009 JCI): a "
         "lognormal spread of 0.5 puts a factor of 2 about 1.4 SD above the median",
+    ),
+    "patient.progression_sd": (
+        CHOICE,
+        "smouldering (chronic active) lesions differ widely between patients: about half have "
+        "none, those with four or more worsen faster (Absinta 2019, JAMA Neurol); a log-sd of "
+        "0.7 puts a quarter of patients at under half the mean pace and a tenth at over twice it",
     ),
     "patient.thymic_share": (
         CALIBRATED,

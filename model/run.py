@@ -9,7 +9,7 @@ frame and draws from the same recorded rows. Nothing here writes files.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -38,10 +38,10 @@ class RunResult:
 class Simulation:
     """One virtual patient being simulated, and what has been recorded of it so far."""
 
-    def __init__(self, scenario: Scenario, seed: int | None = None):
+    def __init__(self, scenario: Scenario, seed: int | None = None, model: MSModel | None = None):
         self.scenario = scenario
         self.seed = scenario.run.seed if seed is None else seed
-        self.model = MSModel(scenario, seed=self.seed)
+        self.model = MSModel(scenario, seed=self.seed) if model is None else model
         self.recorder = Recorder(scenario.run.days)
 
     @property
@@ -73,8 +73,22 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """Run one virtual patient for ``scenario.run.days`` days."""
-    sim = Simulation(scenario, seed)
-    days = scenario.run.days
+    return _to_the_end(Simulation(scenario, seed), progress)
+
+
+def simulate_twins(scenarios: Sequence[Scenario], seed: int) -> list[RunResult]:
+    """The same virtual patient under each scenario (the arms of one replicate): the same
+    results as ``simulate`` for each, with the history before day 0 lived once when the
+    scenarios share it (:meth:`MSModel.twins`)."""
+    models = MSModel.twins(scenarios, seed)
+    return [
+        _to_the_end(Simulation(sc, seed, model), None)
+        for sc, model in zip(scenarios, models, strict=True)
+    ]
+
+
+def _to_the_end(sim: Simulation, progress: Callable[[int, int], None] | None) -> RunResult:
+    days = sim.scenario.run.days
     for day in range(days):
         sim.advance(1)
         if progress is not None:

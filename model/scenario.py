@@ -260,7 +260,7 @@ class Disease(Section):
         le=1,
     )
     flare_rate: float = _f(
-        1.8,
+        2.2,
         "Mean number of activation waves (e.g. after an infection) a year; they arrive at random.",
         "per year",
         ge=0,
@@ -545,6 +545,16 @@ class Memory(Section):
         ge=0,
         le=2000,
     )
+    resident_recall: float = _f(
+        0.5,
+        "The least stimulus (the day's wave strength plus any infection's stir) that recalls "
+        "resident cells: their tissue's antigen-presenting cells must be strongly stirred, so a "
+        "mild systemic stir passes them by. Above it each resident is recalled with the "
+        "stimulus as its chance.",
+        "wave strength",
+        ge=0,
+        le=1,
+    )
     self_bias: float = _f(
         1.0,
         "How much more often a myelin-reactive T cell divides than another in lymphopenia (1 = "
@@ -588,6 +598,14 @@ class PatientSettings(Section):
         0.5,
         "Spread of the homeostatic (IL-21-like) drive of lymphopenia-driven T-cell expansion "
         "(log-standard deviation of a lognormal with median 1).",
+        "log-sd",
+        ge=0,
+        le=2,
+    )
+    progression_sd: float = _f(
+        0.7,
+        "Spread of the pace of relapse-independent (smouldering) worsening between patients "
+        "(log-standard deviation of a lognormal with mean 1; 0 = every patient alike).",
         "log-sd",
         ge=0,
         le=2,
@@ -655,12 +673,20 @@ class Disability(Section):
         le=100,
     )
     progression_rate: float = _f(
-        0.13,
+        0.18,
         "EDSS points a year of worsening independent of relapses when 10% of the tissue is in "
         "lesions, at age 34.",
         "points per year",
         ge=0,
         le=5,
+    )
+    progression_step: float = _f(
+        1.0,
+        "Relapse-independent worsening comes as steps of this size, at a rate that gives the "
+        "mean pace above (0 = a smooth drift).",
+        "EDSS points",
+        ge=0,
+        le=2,
     )
     age_gain: float = _f(
         0.3,
@@ -785,6 +811,9 @@ class Dosing(Section):
                     f"days, so the next cannot start on day {b.start_day}"
                 )
         return self
+
+
+DAY_0_CHOICES = frozenset({"name", "lesson", "dosing"})  # what a scenario gives from day 0
 
 
 class Scenario(Section):
@@ -916,6 +945,12 @@ class Scenario(Section):
 
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> Scenario:
         return validate_data(apply_overrides(self.to_dict(), overrides, source), source)
+
+    def same_patient_before_day_0(self, other: Scenario) -> bool:
+        """True when the two differ only in what is given from day 0 on (and in name and
+        lesson): then one seed lives the same history before day 0 under both."""
+        mine, theirs = self.to_dict(), other.to_dict()
+        return all(mine[k] == theirs[k] for k in mine if k not in DAY_0_CHOICES)
 
 
 def prepare(scenario: Scenario, days: int | None = None, untreated: bool = False) -> Scenario:

@@ -120,6 +120,7 @@ def test_batch_writes_every_output(batch):
         "plots/arr.png",
         "plots/lymphocytes.png",
         "plots/relapse_free.png",
+        "plots/worsening_free.png",
         "plots/arr_reduction.png",
     ):
         assert (out / name).is_file(), name

@@ -79,7 +79,7 @@ def test_a_second_batch_on_a_busy_folder_is_refused_and_the_first_loses_nothing(
 
 def test_killing_the_batch_leaves_no_worker_and_resume_takes_the_folder_over(tmp_path):
     batch = start(*slow_batch(tmp_path, "k"), cwd=tmp_path)
-    wait_for(lambda: parts_done(tmp_path / "k") >= 1)
+    wait_for(lambda: parts_done(tmp_path / "k") >= 1, timeout=240)
     children = psutil.Process(batch.pid).children(recursive=True)
     assert len(children) >= 2  # the forkserver and the workers
     batch.kill()
@@ -93,7 +93,7 @@ def test_killing_the_batch_leaves_no_worker_and_resume_takes_the_folder_over(tmp
 
 def test_sigterm_stops_the_batch_at_once_with_a_message_and_exit_143(tmp_path):
     batch = start(*slow_batch(tmp_path, "t"), cwd=tmp_path)
-    wait_for(lambda: parts_done(tmp_path / "t") >= 1)
+    wait_for(lambda: parts_done(tmp_path / "t") >= 1, timeout=240)
     children = psutil.Process(batch.pid).children(recursive=True)
     batch.send_signal(signal.SIGTERM)
     _, err = batch.communicate(timeout=20)

@@ -50,3 +50,30 @@ def test_the_seed_draws_the_patient_whatever_the_arm():
     assert 18 <= a.patient["patient_age"] <= 55
     for key, value in a.patient.items():
         assert a.summary[key] == value  # recorded with the run (summary.json, runs.csv)
+
+
+def test_arms_sharing_one_lived_history_give_exactly_the_runs_made_one_by_one():
+    from model.run import simulate_twins
+
+    sc = small_scenario(**{"run.burn_in_years": 0.5, "run.days": 150})
+    arms = [sc, sc.untreated(), sc.retreated()]
+    shared = simulate_twins(arms, seed=11)
+    for arm, twin in zip(arms, shared, strict=True):
+        alone = simulate(arm, seed=11)
+        pd.testing.assert_frame_equal(twin.timeseries, alone.timeseries)
+        pd.testing.assert_frame_equal(twin.events, alone.events)
+        assert twin.summary == alone.summary
+    # the arms do differ after the first dose: the copy is not one run shared three times
+    assert not shared[0].timeseries.equals(shared[1].timeseries)
+
+
+def test_scenarios_that_differ_before_day_0_live_their_own_histories():
+    from model.model import MSModel
+
+    sc = small_scenario(**{"run.burn_in_years": 0.2})
+    other = sc.with_overrides({"disease.flare_rate": 3.0})
+    assert sc.same_patient_before_day_0(sc.untreated())
+    assert not sc.same_patient_before_day_0(other)
+    a, b = MSModel.twins([sc, other], seed=2)
+    assert a.grid.integrity.data.tolist() == MSModel(sc, seed=2).grid.integrity.data.tolist()
+    assert b.grid.integrity.data.tolist() == MSModel(other, seed=2).grid.integrity.data.tolist()

@@ -92,3 +92,59 @@ def test_an_infection_stirs_up_activation_of_primed_cells_for_its_window():
             active += int(np.count_nonzero(t.activated[rows] > 0))
         counts.append(active)
     assert counts[1] > 2 * counts[0]
+
+
+def _residents_recalled(flare_activation: float) -> int:
+    """Resident cells switched on over 60 days of weekly waves of one strength scale."""
+    sc = small_scenario(
+        **{
+            "dosing.courses": [],
+            "infections.rate_per_year": 0.0,
+            "disease.flare_rate": 50.0,
+            "disease.flare_activation": flare_activation,
+            "memory.resident_recall": 0.5,
+            "patient.activity_cv": 0.0,
+        }
+    )
+    model, woke = MSModel(sc, seed=3), 0
+    for _ in range(60):
+        model.step()
+        t = model.lymphocytes
+        rows = t.rows()
+        woke += int(np.count_nonzero(t.resident[rows] & (t.activated[rows] > 0)))
+    return woke
+
+
+def test_residents_sleep_through_mild_waves_and_wake_in_strong_ones():
+    assert _residents_recalled(0.01) == 0  # every wave far below the recall threshold
+    assert _residents_recalled(1.0) > 0
+
+
+def test_patients_differ_in_smouldering_pace_around_a_mean_of_one_without_changing_the_rest():
+    from model.patient import draw_patient
+    from model.scenario import PatientSettings
+
+    spread, alike = PatientSettings(progression_sd=0.8), PatientSettings(progression_sd=0.0)
+    drawn = [draw_patient(spread, np.random.default_rng(s)) for s in range(400)]
+    same = [draw_patient(alike, np.random.default_rng(s)) for s in range(400)]
+    pace = np.array([p.smoulder for p in drawn])
+    assert abs(pace.mean() - 1.0) < 0.15 and pace.std() > 0.5
+    assert {p.smoulder for p in same} == {1.0}
+    assert [(p.age, p.activity, p.drive) for p in drawn] == [
+        (p.age, p.activity, p.drive) for p in same
+    ]
+
+
+def test_relapse_independent_worsening_comes_in_whole_steps_at_the_smooth_pace():
+    sc = small_scenario(
+        **{"dosing.courses": [], "disability.progression_rate": 5.0, "run.days": 400}
+    )
+    stepped = MSModel(sc, seed=5)
+    smooth = MSModel(sc.with_overrides({"disability.progression_step": 0.0}), seed=5)
+    for model in (stepped, smooth):
+        for _ in range(400):
+            model.step()
+    assert stepped.progressive == int(stepped.progressive) >= 1
+    assert smooth.progressive != int(smooth.progressive)
+    # the same pace on average: a Poisson count of steps around the smooth sum
+    assert abs(stepped.progressive - smooth.progressive) < 3 * max(smooth.progressive, 1) ** 0.5

@@ -1,9 +1,9 @@
 """Where runs execute: a local process pool or an existing dask.distributed scheduler.
 
-Both engines take the same task dicts, call the same :func:`model.batch.worker.run_task` and
-yield its results as runs finish, so results cannot depend on the engine or the number of
-workers. Only a small window of tasks is in flight at a time: the parent holds a few results,
-never the whole batch.
+Both engines take the same task dicts (one virtual patient each), call the same
+:func:`model.batch.worker.run_task` and yield its results as runs finish, so results cannot
+depend on the engine or the number of workers. Only a small window of tasks is in flight at a
+time: the parent holds a few results, never the whole batch.
 
 Local workers belong to their batch: they import nothing from the folder the batch was started
 in (a researcher's ``random.py`` next to their data must not shadow the standard library), they
@@ -31,6 +31,11 @@ from model.batch.worker import failed, run_task
 
 Task = dict[str, Any]
 Result = dict[str, Any]
+
+
+def failed_all(task: Task, error: str) -> list[Result]:
+    """Every run of a task that was lost with it."""
+    return [failed(r["run_id"], error) for r in task["runs"]]
 
 
 class Engine(Protocol):
@@ -141,8 +146,8 @@ class LocalPool:
         fill()
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in sorted(done, key=lambda f: pending[f][0]["run_id"]):
-                yield self._result(fut, *pending.pop(fut))
+            for fut in sorted(done, key=lambda f: pending[f][0]["runs"][0]["run_id"]):
+                yield from self._results(fut, *pending.pop(fut))
             fill()
 
     def _submit(self, task: Task) -> tuple[Future, ProcessPoolExecutor]:
@@ -161,19 +166,18 @@ class LocalPool:
             ex.shutdown(wait=False, cancel_futures=True)
             self._ex = None
 
-    def _result(self, fut: Future, task: Task, ex: ProcessPoolExecutor) -> Result:
+    def _results(self, fut: Future, task: Task, ex: ProcessPoolExecutor) -> list[Result]:
         try:
             return fut.result()
         except BrokenProcessPool:
             # A worker process died (killed, out of memory): every run in flight on its pool
             # is lost. Record them and carry on with a fresh pool; --resume retries them.
             self._discard(ex)
-            return failed(
-                task["run_id"],
-                "worker process died (killed or out of memory) while this run was in flight",
+            return failed_all(
+                task, "worker process died (killed or out of memory) while this run was in flight"
             )
         except Exception as err:  # e.g. an unpicklable result
-            return failed(task["run_id"], f"{type(err).__name__}: {err}")
+            return failed_all(task, f"{type(err).__name__}: {err}")
 
     def close(self) -> None:
         if self._ex is not None:
@@ -276,11 +280,11 @@ class DaskCluster:
         for fut in queue:
             _, task = pending.pop(fut.key)
             try:
-                result = fut.result()
+                results = fut.result()
             except Exception as err:  # e.g. KilledWorker
-                result = failed(task["run_id"], f"{type(err).__name__}: {err}")
+                results = failed_all(task, f"{type(err).__name__}: {err}")
             fut.release()
-            yield result
+            yield from results
             fill()
 
     def close(self) -> None:

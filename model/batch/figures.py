@@ -163,12 +163,14 @@ def draw_lymphocytes(
     return save(fig, path)
 
 
-def draw_relapse_free(
+def draw_free(
     path: Path,
     plan: Plan,
     point: int,
     curves: dict[tuple[int, str], tuple[np.ndarray, np.ndarray, int]],
+    what: str,
 ) -> Path | None:
+    """Kaplan-Meier curves of the share of patients still free of ``what``, one per arm."""
     have = [a for a in plan.arms if (point, a) in curves and curves[(point, a)][2]]
     if not have:
         return None
@@ -186,9 +188,9 @@ def draw_relapse_free(
     ax.set_ylim(0, 102)
     ax.set_xlim(0, end)
     ax.set_xlabel("months of follow-up (after the run-in)")
-    ax.set_ylabel("% of patients still relapse-free")
+    ax.set_ylabel("% of patients still free")
     ax.set_title(
-        "Relapse-free patients (Kaplan-Meier)"
+        f"Patients free of {what} (Kaplan-Meier)"
         + (f"\n{plan.point_label(point)}" if plan.sweeps else "")
     )
     ax.legend()
@@ -202,6 +204,7 @@ def draw_all(
     paired: list[dict[str, Any]],
     bands: dict,
     curves: dict,
+    worsening: dict,
 ) -> list[tuple[str, Path]]:
     """Every figure, as (title, path) in the order summary.md shows them."""
     out: list[tuple[str, Path | None]] = []
@@ -266,7 +269,19 @@ def draw_all(
             out.append(
                 (
                     "Relapse-free curves" + suffix,
-                    draw_relapse_free(plots / f"relapse_free{tag}.png", plan, p, curves),
+                    draw_free(plots / f"relapse_free{tag}.png", plan, p, curves, "relapse"),
+                )
+            )
+            out.append(
+                (
+                    "Free of confirmed disability worsening" + suffix,
+                    draw_free(
+                        plots / f"worsening_free{tag}.png",
+                        plan,
+                        p,
+                        worsening,
+                        "6-month confirmed worsening",
+                    ),
                 )
             )
     return [(title, path) for title, path in out if path is not None]

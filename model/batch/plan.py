@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,10 +19,9 @@ import numpy as np
 
 from model.batch.arms import ARMS, Arm
 from model.batch.errors import BatchError
+from model.batch.worker import DEFAULT_RUNNER
 from model.outputs import package_version
 from model.scenario import Scenario, parse_assignment
-
-DEFAULT_RUNNER = "model.run:simulate"
 
 
 @dataclass(frozen=True)
@@ -93,14 +93,20 @@ class Plan:
     def scenario(self, arm: str, point: int) -> Scenario:
         return Scenario.model_validate(self.scenarios[(arm, point)])
 
-    def task(self, run: RunSpec) -> dict[str, Any]:
-        """Everything a worker needs, and nothing that depends on the engine."""
-        return {
-            "run_id": run.run_id,
-            "seed": run.seed,
-            "runner": self.runner,
-            "scenario": self.scenarios[(run.arm, run.point)],
-        }
+    def tasks(self, runs: list[RunSpec]) -> Iterator[dict[str, Any]]:
+        """One task per virtual patient (sweep point and replicate) with its arms among
+        ``runs``: everything a worker needs, and nothing that depends on the engine."""
+        patients: dict[tuple[int, int], list[RunSpec]] = {}
+        for run in runs:
+            patients.setdefault((run.point, run.replicate), []).append(run)
+        for arms in patients.values():
+            yield {
+                "seed": arms[0].seed,
+                "runner": self.runner,
+                "runs": [
+                    {"run_id": r.run_id, "scenario": self.scenarios[(r.arm, r.point)]} for r in arms
+                ],
+            }
 
     def scenarios_sha256(self) -> str:
         """One hash of every run's scenario: a ``--schedule`` file edited since the batch

@@ -17,6 +17,7 @@ from model.batch.tables import (
     paired_table,
     recovery_table,
     relapse_free_curves,
+    worsening_free_curves,
 )
 from model.calendar import YEAR
 from model.kinds import KIND_BY_KEY
@@ -225,7 +226,8 @@ def write_report(out: Path, plan: Plan, rows: list[dict[str, Any]]) -> None:
     recovery = recovery_table(plan, rows)
     bands = lymphocyte_bands(out / "timeseries.parquet", plan, rows)
     curves = relapse_free_curves(out / "events.parquet", plan, rows)
-    figures = draw_all(out / "plots", plan, arms, paired, bands, curves)
+    worsening = worsening_free_curves(plan, rows)
+    figures = draw_all(out / "plots", plan, arms, paired, bands, curves, worsening)
     atomic_replace_file(
         out / "summary.md",
         markdown(plan, rows, arms, paired, recovery, [(t, f"plots/{p.name}") for t, p in figures]),

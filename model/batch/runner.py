@@ -249,7 +249,7 @@ def run_missing(plan: Plan, store: BatchStore, engine: Engine, out: Path) -> dic
             )
     progress = Progress(total, initial=already)
     try:
-        for result in engine.run(plan.task(r) for r in todo):
+        for result in engine.run(plan.tasks(todo)):
             store.write(result)
             if result["status"] != "ok":
                 progress.note(f"run {result['run_id']} failed: {result['error']}")

@@ -226,6 +226,27 @@ def relapse_free_curves(
     return out
 
 
+def worsening_free_curves(
+    plan: Plan, rows: list[dict[str, Any]]
+) -> dict[tuple[int, str], tuple[np.ndarray, np.ndarray, int]]:
+    """Kaplan-Meier fraction free of 6-month confirmed disability worsening (the day it was
+    first seen, ``cdw_6m_day``) from the start of follow-up, per arm and point."""
+    out = {}
+    for key, g in ok_rows(rows).items():
+        g = [r for r in g if "cdw_6m_day" in r]
+        if not g:
+            continue
+        times, observed = [], []
+        for r in g:
+            start, day = r["follow_up_start_day"], r["cdw_6m_day"]
+            seen = day is not None and not (isinstance(day, float) and np.isnan(day))
+            times.append(max((day if seen else r["days"]) - start, 0))
+            observed.append(seen)
+        days, surv = kaplan_meier(np.array(times), np.array(observed))
+        out[key] = (days, surv, len(g))
+    return out
+
+
 def dose_spans(plan: Plan, point: int) -> list[tuple[int, int]]:
     """(first, last) infusion day of every course any arm gives within the run at this point."""
     spans, days = set(), plan.run_settings(point)["days"]

@@ -1,6 +1,7 @@
-"""One run on a worker: task in, small picklable result out.
+"""One virtual patient's runs on a worker: task in, small picklable results out.
 
-The worker runs :func:`model.run.simulate` (or the runner the task names) and returns the
+A task is one virtual patient with the arms still to run. The worker runs them with
+:func:`model.run.simulate_twins` (or the runner the task names, arm by arm) and returns each
 run's tables already encoded as Parquet bytes, so the parent never parses them and nothing
 here depends on which engine called it or on a shared filesystem. Any exception is caught and
 returned as an ``error`` result: one bad run must not stop the batch.
@@ -46,6 +47,7 @@ MRI_SCHEMA = pa.schema(
 )
 SCHEMAS = {"events": EVENTS_SCHEMA, "relapses": RELAPSES_SCHEMA, "mri": MRI_SCHEMA}
 TABLES = ("timeseries", "events", "relapses", "mri")  # what each run records, in the batch
+DEFAULT_RUNNER = "model.run:simulate"  # its arms share one history before day 0
 
 
 def resolve(runner: str) -> Callable[..., Any]:
@@ -70,26 +72,45 @@ def to_parquet(frame: pd.DataFrame, run_id: str, schema: pa.Schema | None = None
     return buf.getvalue()
 
 
-def run_task(task: dict[str, Any]) -> dict[str, Any]:
-    """Run one task; its tables as Parquet bytes, or an ``error`` result (never raises)."""
-    run_id = task["run_id"]
+def run_task(task: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run one task, the arms of one virtual patient: each run's tables as Parquet bytes, or
+    an ``error`` result for it (never raises). The default runner lives the patient's history
+    before day 0 once for all arms (:func:`model.run.simulate_twins`); any other runs each
+    arm on its own."""
+    runs = task["runs"]
     try:
-        runner = resolve(task["runner"])
-        scenario = Scenario.model_validate(task["scenario"])
-        result = runner(scenario, seed=task["seed"])
-        events = result.events.astype({"day": "int64", "kind": "object", "detail": "object"})
-        return {
-            "run_id": run_id,
-            "status": "ok",
-            "error": "",
-            "summary": json.loads(json.dumps(result.summary, default=_plain)),
-            "timeseries": to_parquet(result.timeseries, run_id),
-            "events": to_parquet(events, run_id, EVENTS_SCHEMA),
-            "relapses": to_parquet(result.relapses, run_id, RELAPSES_SCHEMA),
-            "mri": to_parquet(result.mri, run_id, MRI_SCHEMA),
-        }
+        scenarios = [Scenario.model_validate(r["scenario"]) for r in runs]
+        if task["runner"] == DEFAULT_RUNNER:
+            from model.run import simulate_twins
+
+            results = simulate_twins(scenarios, task["seed"])
+        else:
+            return [_one(task, r, sc) for r, sc in zip(runs, scenarios, strict=True)]
     except Exception as err:  # recorded in runs.csv, the batch goes on
-        return failed(run_id, f"{type(err).__name__}: {err}", traceback.format_exc())
+        why, trace = f"{type(err).__name__}: {err}", traceback.format_exc()
+        return [failed(r["run_id"], why, trace) for r in runs]
+    return [_encode(r["run_id"], res) for r, res in zip(runs, results, strict=True)]
+
+
+def _one(task: dict[str, Any], run: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
+    try:
+        return _encode(run["run_id"], resolve(task["runner"])(scenario, seed=task["seed"]))
+    except Exception as err:  # recorded in runs.csv, the batch goes on
+        return failed(run["run_id"], f"{type(err).__name__}: {err}", traceback.format_exc())
+
+
+def _encode(run_id: str, result: Any) -> dict[str, Any]:
+    events = result.events.astype({"day": "int64", "kind": "object", "detail": "object"})
+    return {
+        "run_id": run_id,
+        "status": "ok",
+        "error": "",
+        "summary": json.loads(json.dumps(result.summary, default=_plain)),
+        "timeseries": to_parquet(result.timeseries, run_id),
+        "events": to_parquet(events, run_id, EVENTS_SCHEMA),
+        "relapses": to_parquet(result.relapses, run_id, RELAPSES_SCHEMA),
+        "mri": to_parquet(result.mri, run_id, MRI_SCHEMA),
+    }
 
 
 def failed(run_id: str, error: str, trace: str = "") -> dict[str, Any]:
