@@ -17,7 +17,6 @@ import tomllib
 from importlib import resources
 from typing import Annotated, Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from model.kinds import KINDS
@@ -60,8 +59,11 @@ class KindWeights(_Strict):
     treg: float = _f("Regulatory T cells.", "relative", ge=0, le=1)
     nk: float = _f("NK cells.", "relative", ge=0, le=1)
 
-    def array(self) -> np.ndarray:
-        """In :class:`model.kinds.Kind` order."""
+    def array(self) -> Any:
+        """A numpy array in :class:`model.kinds.Kind` order (numpy imported here: reading a
+        scenario needs no numpy)."""
+        import numpy as np
+
         return np.array([getattr(self, k) for k in KINDS], dtype=float)
 
 
