@@ -71,7 +71,7 @@ class RegimenStep(_Strict):
     """A run of doses in the standard schedule, relative to the day treatment starts."""
 
     offset_days: int = _f("Day of the first dose, from the start of treatment.", "days", 0, 7305)
-    interval_days: float = _f("Time between doses (rounded to whole days).", "days", gt=0, le=3650)
+    interval_days: float = _f("Time between doses (rounded to whole days).", "days", ge=1, le=3650)
     doses: int | None = Field(None, ge=1, le=10000, description="Number of doses.")
     until_end: bool = Field(False, description="Keep dosing until the end of the run.")
 

@@ -803,7 +803,11 @@ class Treatment(Section):
         60, "Day of the first dose (day 0 is the start of the run).", "day", ge=0, le=7305
     )
     interval_days: float = _f(
-        1.0, "Time between doses (dose days are rounded to whole days).", "days", gt=0, le=3650
+        1.0,
+        "Time between doses, at least a day (dose days are rounded to whole days).",
+        "days",
+        ge=1,
+        le=3650,
     )
     doses: int = _f(1, "Number of doses (ignored with until_end).", "doses", ge=1, le=10000)
     until_end: bool = Field(False, description="Keep dosing until the end of the run.")
