@@ -29,7 +29,7 @@ from typing import Annotated, Any
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from model.drugs import REGISTRY_FILE, registry
+from model.drugs import REGISTRY_FILE, DrugRegistryError, registry
 
 CD52 = "cd52_particles"  # the drug registry's mechanism for alemtuzumab's particles
 MAX_FILE_BYTES = 1_000_000
@@ -795,7 +795,8 @@ class Treatment(Section):
     ``interval_days`` from ``start_day``, ``doses`` times or until the end of the run."""
 
     drug: str = Field(
-        description="A drug of the registry: " + ", ".join(registry().names) + ".",
+        description="A drug of the registry (model/data/drugs.toml), e.g. ocrelizumab, "
+        "cladribine, interferon-beta-1a, natalizumab or alemtuzumab.",
         min_length=1,
         max_length=40,
     )
@@ -821,6 +822,10 @@ class Treatment(Section):
 
     @model_validator(mode="after")
     def _known_drug(self) -> Treatment:
+        try:
+            registry()
+        except DrugRegistryError as err:
+            raise ValueError(f"the drug registry cannot be used: {err}") from None
         if self.drug not in registry().drugs:
             raise ValueError(
                 f"unknown drug '{excerpt(self.drug)}'; the registry ({REGISTRY_FILE}) has: "

@@ -82,6 +82,21 @@ def test_a_scenario_naming_an_unknown_drug_is_refused_with_the_registry_names():
     assert "unknown drug 'aspirin'" in text and "natalizumab" in text
 
 
+def test_a_broken_registry_is_a_scenario_problem_naming_the_registry_file(monkeypatch):
+    import model.scenario
+
+    def broken():
+        return parse_registry(REGISTRY_TEXT.replace("max_block = 0.95", "max_block = 9.5", 1))
+
+    data = treated("natalizumab", 100).to_dict()
+    monkeypatch.setattr(model.scenario, "registry", broken)
+    with pytest.raises(ScenarioError) as err:
+        validate_data(data, "class.toml")
+    text = str(err.value)
+    assert "class.toml:" in text and "model/data/drugs.toml" in text
+    assert "drugs.natalizumab.max_block" in text
+
+
 def test_untreated_removes_the_treatments_too():
     assert treated("natalizumab", 100).untreated().treatments == []
 

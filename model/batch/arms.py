@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.batch.errors import BatchError
-from model.drugs import registry
+from model.drugs import DrugRegistryError, registry
 from model.scenario import Scenario, load_scenario, validate_data
 
 CONTROL = "untreated"  # the arm every other arm is compared with, patient by patient
@@ -86,8 +86,18 @@ def drug_arm(name: str) -> Arm:
     )
 
 
-for _drug in registry().names:
-    register_arm(drug_arm(_drug))
+def _register_drug_arms() -> str:
+    """One arm per registry drug; a broken registry adds none, and says why when asked."""
+    try:
+        names = registry().names
+    except DrugRegistryError as err:
+        return f" (no drug arms: {err})"
+    for name in names:
+        register_arm(drug_arm(name))
+    return ""
+
+
+REGISTRY_PROBLEM = _register_drug_arms()
 
 
 def schedule_arm(text: str) -> Arm:
@@ -129,6 +139,7 @@ def parse_arms(text: str, extra: dict[str, Arm] | None = None) -> list[str]:
         raise BatchError(
             f"--arms: unknown arm(s) {', '.join(unknown)}; known arms: "
             + ", ".join(f"{a.name} ({a.description})" for a in known.values())
+            + REGISTRY_PROBLEM
         )
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
