@@ -176,7 +176,7 @@ class MSModel(Model):
         self._burn_in(round(scenario.run.burn_in_years * YEAR))
         for i, course in enumerate(scenario.dosing.courses):
             self.schedule_course(course, index=i)
-        self.therapy.schedule_infusions()
+        self.therapy.start()
         self.observation: dict[str, float] = {}
         self.observe()
 

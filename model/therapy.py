@@ -68,18 +68,25 @@ class Therapies:
     """
 
     def __init__(self, model: MSModel, drug_seed: np.random.SeedSequence):
-        self.model = model
-        scenario = model.params
+        self.model, self.seed = model, drug_seed
         self.entry: np.ndarray | None = None
         self.activation = 1.0
         self.cd52_courses = 0  # alemtuzumab courses planned through [[treatments]]
-        names = registry().names
         self.drugs: dict[str, _Drug] = {}
         self.plan: dict[int, list[tuple[str, float]]] = {}
+        self.doomed_uid = np.empty(0, dtype=np.int64)  # cladribine: cells that will die
+        self.doomed_day = np.empty(0, dtype=np.int64)
+
+    def start(self) -> None:
+        """Day 0: read the scenario's treatments (``model.params`` as it is now, after the
+        burn-in), plan every dose and schedule alemtuzumab's infusions (Mesa's clock starts at
+        day 0). Until then nothing acts: the burn-in is untreated."""
+        scenario = self.model.params
         used = {t.drug for t in scenario.treatments}
         if not used:
             return
-        streams = drug_seed.spawn(len(names))
+        names = registry().names
+        streams = self.seed.spawn(len(names))
         for name in sorted(used, key=names.index):
             self.drugs[name] = _Drug(name, streams[names.index(name)])
         for t in scenario.treatments:
@@ -92,13 +99,11 @@ class Therapies:
             for day, mg in days:
                 if day < scenario.run.days:
                     self.plan.setdefault(day, []).append((t.drug, mg))
-        self.doomed_uid = np.empty(0, dtype=np.int64)  # cladribine: cells that will die
-        self.doomed_day = np.empty(0, dtype=np.int64)
+        self._schedule_infusions()
 
     # ---------------------------------------------------------------- alemtuzumab
-    def schedule_infusions(self) -> None:
-        """Alemtuzumab treatments become courses of infusions, exactly like ``[dosing]``'s
-        (called once the burn-in is over, as Mesa's clock starts at day 0)."""
+    def _schedule_infusions(self) -> None:
+        """Alemtuzumab treatments become courses of infusions, exactly like ``[dosing]``'s."""
         for t in self.model.params.treatments:
             if self.drugs[t.drug].spec.mechanism != CD52:
                 continue
