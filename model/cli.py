@@ -13,6 +13,7 @@ import sys
 
 from model.commands import batch, check_clinical, run, schema, validate
 from model.commands.options import USAGE_ERROR
+from model.drugs import DrugRegistryError
 from model.outputs import OutputError, why
 from model.scenario import ScenarioError
 
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (ScenarioError, OutputError) as err:
+    except (ScenarioError, OutputError, DrugRegistryError) as err:
         print(f"msim {args.command}: {err}", file=sys.stderr)
         return USAGE_ERROR
     except BrokenPipeError:  # the reader stopped early (`msim schema | head`): not an error

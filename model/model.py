@@ -54,6 +54,7 @@ from model.mri import MOORE, Scanner, patches
 from model.patient import REFERENCE_AGE, draw_patient
 from model.records import TIMESERIES_COLUMNS, Event, Relapse
 from model.scenario import DosingCourse, Scenario
+from model.therapy import Therapies
 
 # Moore neighbourhood steps, including staying put.
 STEPS = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)], dtype=np.int64)
@@ -103,6 +104,7 @@ class MSModel(Model):
         self.events: list[Event] = []
         self.courses_started = 0
         self._infusions: list[Infusion] = []
+        self.therapy = Therapies(self, drug)  # the scenario's [[treatments]] (model.therapy)
 
         g = scenario.grid
         self.width, self.height = g.width, g.height
@@ -185,6 +187,7 @@ class MSModel(Model):
         """Day 0: schedule the scenario's courses and take the first observation."""
         for i, course in enumerate(self.params.dosing.courses):
             self.schedule_course(course, index=i)
+        self.therapy.start()
         self.observe()
 
     @classmethod
@@ -224,11 +227,14 @@ class MSModel(Model):
         self.scanner.restart()
 
     # ------------------------------------------------------------------ dosing
-    def schedule_course(self, course: DosingCourse, index: int | None = None) -> None:
-        """Schedule a course's infusions as Mesa events, each just before its day's step."""
+    def schedule_course(
+        self, course: DosingCourse, index: int | None = None, first: bool = True
+    ) -> None:
+        """Schedule a course's infusions as Mesa events, each just before its day's step
+        (``first=False``: the days continue a course already scheduled)."""
         index = len({i.course for i in self._infusions}) if index is None else index
         for d in range(course.days):
-            inf = Infusion(self, index, course.start_day + d, course.dose_mg, first=d == 0)
+            inf = Infusion(self, index, course.start_day + d, course.dose_mg, first and d == 0)
             self._infusions.append(inf)
             self.schedule_event(inf.give, at=inf.day + 0.5)
 
@@ -242,7 +248,7 @@ class MSModel(Model):
         """A relapse long after the last course brings another course, if the scenario says so."""
         rule = self.params.dosing.retreatment
         starts = [i.day for i in self._infusions if i.first]
-        extra = len(starts) - len(self.params.dosing.courses)
+        extra = len(starts) - len(self.params.dosing.courses) - self.therapy.cd52_courses
         if not rule.enabled or extra >= rule.max_courses or not starts:
             return
         start = self.day + rule.delay_days
@@ -385,6 +391,7 @@ class MSModel(Model):
         self.flare_today = False
         self.progenitor_output = 0
         self.antibody_binding()
+        self.therapy.daily()
         self.blood_turnover()
         self.autoimmunity()
         self.infections()
@@ -615,7 +622,7 @@ class MSModel(Model):
             t.autoreactive[rows] & t.memory[rows] & (t.activated[rows] == 0) & in_blood
             & (kind <= LAST_ATTACKER)
         ]  # fmt: skip
-        p = (d.activation_rate + wave) * help_
+        p = (d.activation_rate + wave) * help_ * self.therapy.activation
         on = cand[rng.random(cand.size) < p]
         # residents are recalled in place by the tissue's own antigen-presenting cells, when
         # a wave or an infection stirs the immune system up
@@ -637,6 +644,8 @@ class MSModel(Model):
         p_enter = np.where(active, d.entry_rate, d.patrol_rate)
         # Tregs are recruited to inflamed tissue
         p_enter = np.where(treg, d.patrol_rate * (1 + d.treg_recruitment * mean_infl), p_enter)
+        if self.therapy.entry is not None:  # a drug acting on entry (model.therapy)
+            p_enter = p_enter * self.therapy.entry[t.kind[rows]]
         enter = rows[in_blood & (rng.random(rows.size) < p_enter)]
         leave_p = np.where(active | t.resident[rows], 0.0, 1 / d.patrol_days)
         leave = rows[~in_blood & (rng.random(rows.size) < leave_p)]

@@ -140,4 +140,40 @@ def parameters_markdown() -> str:
     for key, (value, unit) in _numeric_defaults().items():
         kind, why = PROVENANCE.get(key, ("?", "missing"))
         lines.append(f"| `{key}` | {value} | {unit} | {kind} | {why} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "", *drug_parameters()]) + "\n"
+
+
+def drug_parameters() -> list[str]:
+    """The drug registry's numbers with their units and sources (``model/data/drugs.toml``)."""
+    from model.drugs import registry
+
+    lines = [
+        "## Drugs (`model/data/drugs.toml`)",
+        "",
+        "Each drug of the registry, its mechanism kind and every number with its source (the",
+        "file holds them; `model/therapy.py` says what each mechanism does). A drug's effect on",
+        "relapses is never a parameter: it follows from what its mechanism does to the cells.",
+        "",
+        "| drug | mechanism | parameter | value | unit | source or reason |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, drug in registry().drugs.items():
+        for field, info in type(drug).model_fields.items():
+            if field in ("label", "what", "mechanism", "sources"):
+                continue
+            value = getattr(drug, field)
+            if field == "regimen":
+                value = "; ".join(
+                    f"from day {r.offset_days} every {r.interval_days:g} d "
+                    + ("until the end" if r.until_end else f"x {r.doses}")
+                    for r in value
+                )
+            elif hasattr(value, "model_dump"):
+                value = ", ".join(f"{k} {v:g}" for k, v in value.model_dump().items())
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            unit = extra.get("unit", "")
+            lines.append(
+                f"| {name} | {drug.mechanism} | `{field}` | {value} | {unit} | "
+                f"{drug.sources[field]} |"
+            )
+    return lines

@@ -29,6 +29,9 @@ from typing import Annotated, Any
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from model.drugs import REGISTRY_FILE, DrugRegistryError, registry
+
+CD52 = "cd52_particles"  # the drug registry's mechanism for alemtuzumab's particles
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 32  # tables, arrays and dotted keys inside one another (a scenario needs 4)
 MAX_ARRAY_VALUES = 10_000  # values in arrays and inline tables (a scenario needs 200 at most)
@@ -813,7 +816,70 @@ class Dosing(Section):
         return self
 
 
-DAY_0_CHOICES = frozenset({"name", "lesson", "dosing"})  # what a scenario gives from day 0
+class Treatment(Section):
+    """One drug from the registry (``model/data/drugs.toml``) on a schedule: a dose every
+    ``interval_days`` from ``start_day``, ``doses`` times or until the end of the run."""
+
+    drug: str = Field(
+        description="A drug of the registry (model/data/drugs.toml), e.g. ocrelizumab, "
+        "cladribine, interferon-beta-1a, natalizumab or alemtuzumab.",
+        min_length=1,
+        max_length=40,
+    )
+    start_day: int = _f(
+        60, "Day of the first dose (day 0 is the start of the run).", "day", ge=0, le=7305
+    )
+    interval_days: float = _f(
+        1.0,
+        "Time between doses, at least a day (dose days are rounded to whole days).",
+        "days",
+        ge=1,
+        le=3650,
+    )
+    doses: int = _f(1, "Number of doses (ignored with until_end).", "doses", ge=1, le=10000)
+    until_end: bool = Field(False, description="Keep dosing until the end of the run.")
+    dose_mg: float | None = Field(
+        None,
+        gt=0,
+        le=5000,
+        description="Dose on each dosing day, in mg; leave out for the drug's standard dose.",
+        json_schema_extra={"unit": "mg"},
+    )
+
+    @model_validator(mode="after")
+    def _known_drug(self) -> Treatment:
+        try:
+            registry()
+        except DrugRegistryError as err:
+            raise ValueError(f"the drug registry cannot be used: {err}") from None
+        if self.drug not in registry().drugs:
+            raise ValueError(
+                f"unknown drug '{excerpt(self.drug)}'; the registry ({REGISTRY_FILE}) has: "
+                + ", ".join(registry().names)
+            )
+        return self
+
+    @property
+    def dose(self) -> float:
+        standard = registry().drugs[self.drug].standard_dose_mg
+        return standard if self.dose_mg is None else self.dose_mg
+
+    def dose_days(self, run_days: int) -> list[tuple[int, float]]:
+        """(day, mg) of every dose before the end of a run of ``run_days`` days."""
+        count = 10**9 if self.until_end else self.doses
+        out: list[tuple[int, float]] = []
+        i = 0
+        while i < count:
+            day = self.start_day + round(i * self.interval_days)
+            if day >= run_days:
+                break
+            out.append((day, self.dose))
+            i += 1
+        return out
+
+
+# what a scenario gives from day 0 on: the history before it does not depend on them
+DAY_0_CHOICES = frozenset({"name", "lesson", "dosing", "treatments"})
 
 
 class Scenario(Section):
@@ -835,9 +901,22 @@ class Scenario(Section):
     mri: MRISettings = Field(default_factory=MRISettings)
     disability: Disability = Field(default_factory=Disability)
     dosing: Dosing = Field(default_factory=Dosing)
+    treatments: list[Treatment] = Field(
+        default_factory=list,
+        description="Drugs from the registry (model/data/drugs.toml), each on its own schedule; "
+        "beside the alemtuzumab courses of [dosing].",
+        max_length=50,
+    )
 
     @model_validator(mode="after")
     def _schedule_fits(self) -> Scenario:
+        for i, t in enumerate(self.treatments):
+            if t.start_day < self.run.baseline_days:
+                raise ValueError(
+                    f"treatments[{i}]: {t.drug} starts on day {t.start_day}, inside the "
+                    f"{self.run.baseline_days}-day baseline (run.baseline_days); start it on day "
+                    f"{self.run.baseline_days} or later"
+                )
         for c in self.dosing.courses:
             if c.start_day < self.run.baseline_days:
                 raise ValueError(
@@ -858,6 +937,12 @@ class Scenario(Section):
             (c.start_day + d, round(c.dose_mg * ppm))
             for c in self.dosing.courses
             for d in range(c.days)
+        ]
+        out += [
+            (day, round(mg * ppm))
+            for t in self.treatments
+            if registry().drugs[t.drug].mechanism == CD52
+            for day, mg in t.dose_days(self.run.days)
         ]
         rule = self.dosing.retreatment
         if rule.enabled and self.dosing.courses:
@@ -902,6 +987,12 @@ class Scenario(Section):
                 f"day(s) of {span(doses)} mg ({span([round(d * ppm) for d in doses])} "
                 "particles a day)"
             )
+        cd52 = [t for t in self.treatments if registry().drugs[t.drug].mechanism == CD52]
+        if cd52:
+            given.append(
+                f"treatments give {sum(len(t.dose_days(self.run.days)) for t in cd52):,} "
+                "alemtuzumab infusion day(s)"
+            )
         if rule.enabled and rule.max_courses and self.dosing.courses:
             given.append(
                 f"dosing.retreatment may add {rule.max_courses} course(s) of {rule.days} "
@@ -919,7 +1010,8 @@ class Scenario(Section):
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        # a treatment's dose left out (None) stays out: TOML has no null
+        return self.model_dump(mode="json", exclude_none=True)
 
     def to_toml(self) -> str:
         return tomli_w.dumps(self.to_dict())
@@ -932,6 +1024,7 @@ class Scenario(Section):
         data = self.to_dict()
         data["dosing"]["courses"] = []
         data["dosing"]["retreatment"]["enabled"] = False
+        data["treatments"] = []
         data["name"] = f"{self.name} (untreated)"
         return Scenario.model_validate(data)
 

@@ -65,6 +65,9 @@ class Session:
             self.arms.append(Arm.start("Untreated", self.scenario.untreated(), self.seed))
 
     def _main_label(self) -> str:
+        drugs = list(dict.fromkeys(t.drug for t in self.scenario.treatments))
+        if drugs:  # [[treatments]] from the drug registry
+            return "Treated: " + ", ".join(drugs)
         return "Treated" if self.scenario.dosing.courses else "Scenario (no courses)"
 
     def attach(self, stage: StageLike) -> None:

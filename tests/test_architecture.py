@@ -11,6 +11,7 @@ CORE = {  # the simulation: scenario in, recorded data out
     "model.agents",
     "model.calendar",
     "model.disability",
+    "model.drugs",
     "model.kinds",
     "model.metrics",
     "model.model",
@@ -19,6 +20,7 @@ CORE = {  # the simulation: scenario in, recorded data out
     "model.records",
     "model.run",
     "model.scenario",
+    "model.therapy",
 }
 FACES = ("model.cli", "model.commands", "model.batch", "model.clinical", "msim_app", "app")
 

@@ -91,7 +91,8 @@ def test_an_infection_stirs_up_activation_of_primed_cells_for_its_window():
             rows = t.rows()
             active += int(np.count_nonzero(t.activated[rows] > 0))
         counts.append(active)
-    assert counts[1] > 2 * counts[0]
+    # blood memory cells answer the stir; residents need a strong wave (memory.resident_recall)
+    assert counts[1] > 1.5 * counts[0]
 
 
 def _residents_recalled(flare_activation: float) -> int:

@@ -7,14 +7,17 @@ gives the batch's patients another file's dosing schedule and changes nothing el
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from model.batch.errors import BatchError
+from model.drugs import DrugRegistryError, registry
 from model.scenario import Scenario, load_scenario, validate_data
 
 CONTROL = "untreated"  # the arm every other arm is compared with, patient by patient
+ARM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # part of run ids and file names
 
 
 @dataclass(frozen=True)
@@ -28,8 +31,8 @@ ARMS: dict[str, Arm] = {}
 
 
 def register_arm(arm: Arm) -> Arm:
-    if not arm.name.isidentifier():
-        raise ValueError(f"arm name {arm.name!r} must be a plain identifier (used in run ids)")
+    if not ARM_NAME.match(arm.name):
+        raise ValueError(f"arm name {arm.name!r}: letters, digits, _ and - only (used in run ids)")
     ARMS[arm.name] = arm
     return arm
 
@@ -46,6 +49,55 @@ register_arm(
         Scenario.retreated,
     )
 )
+
+
+def drug_arm(name: str) -> Arm:
+    """Arm NAME for each drug of the registry: the same patient with every course and treatment
+    removed, then the drug's standard regimen (``model/data/drugs.toml``) from the end of the
+    run-in, so every therapy meets the same virtual patients."""
+    drug = registry().drugs[name]
+
+    def build(scenario: Scenario) -> Scenario:
+        start = scenario.run.baseline_days
+        data = scenario.untreated().to_dict()
+        data["treatments"] = [
+            {
+                "drug": name,
+                "start_day": start + step.offset_days,
+                "interval_days": step.interval_days,
+                **({"until_end": True} if step.until_end else {"doses": step.doses}),
+            }
+            for step in drug.regimen
+            if start + step.offset_days < scenario.run.days
+        ]
+        data["name"] = f"{scenario.name} ({name})"
+        return validate_data(data, f"--arms {name}")
+
+    regimen = ", ".join(
+        f"every {s.interval_days:g} days from day {s.offset_days} "
+        + ("until the end" if s.until_end else f"x {s.doses}")
+        for s in drug.regimen
+    )
+    return Arm(
+        name,
+        f"{drug.label} ({drug.mechanism}) at {drug.standard_dose_mg:g} mg, its standard regimen "
+        f"from the end of the run-in ({regimen}); no other treatment",
+        build,
+    )
+
+
+def _register_drug_arms() -> str:
+    """One arm per registry drug; a broken registry adds none, and says why when asked."""
+    try:
+        names = registry().names
+    except DrugRegistryError as err:
+        return f" (no drug arms: {err})"
+    for name in names:
+        register_arm(drug_arm(name))
+    return ""
+
+
+REGISTRY_PROBLEM = _register_drug_arms()
 
 
 def schedule_arm(text: str) -> Arm:
@@ -87,6 +139,7 @@ def parse_arms(text: str, extra: dict[str, Arm] | None = None) -> list[str]:
         raise BatchError(
             f"--arms: unknown arm(s) {', '.join(unknown)}; known arms: "
             + ", ".join(f"{a.name} ({a.description})" for a in known.values())
+            + REGISTRY_PROBLEM
         )
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

@@ -39,6 +39,36 @@ def table(header: list[str], lines: list[list[str]]) -> list[str]:
     return out + ["| " + " | ".join(cells) + " |" for cells in lines]
 
 
+def yearly_and_doses(arms: list[dict[str, Any]], label) -> list[str]:
+    """ARR in each year of follow-up and the doses (infusion, injection or tablet days) given,
+    by arm: eight infusion days of alemtuzumab beside years of injections."""
+    years = max((len(a["arr_by_year"]) for a in arms), default=0)
+    if not years:
+        return []
+    head = (["sweep point"] if label else []) + [
+        "arm",
+        *(f"ARR year {y + 1}" for y in range(years)),
+        "dose days given (mean, 95% CI)",
+    ]
+    body = []
+    for a in arms:
+        by_year = a["arr_by_year"] + [None] * (years - len(a["arr_by_year"]))
+        body.append(
+            ([label(a["point"])] if label else [])
+            + [a["arm"], *(fmt(v) if v is not None else "n/a" for v in by_year)]
+            + [fmt_est(a["doses"], 1)]
+        )
+    return [
+        "## Relapses year by year, and doses given",
+        "",
+        "Mean ARR in each year of follow-up, and the days on which a dose was given (an "
+        "infusion, an injection or a day of tablets) over the whole run.",
+        "",
+        *table(head, body),
+        "",
+    ]
+
+
 def markdown(
     plan: Plan,
     rows: list[dict[str, Any]],
@@ -109,6 +139,7 @@ def markdown(
             ([label(a["point"])] if swept else []) + [a["arm"], runs, fmt_est(a["arr"]), rf]
         )
     lines += [*table(head, body), ""]
+    lines += yearly_and_doses(arms, label if swept else None)
     lines += [
         "## MRI, disability and infections",
         "",

@@ -83,8 +83,22 @@ def arm_table(plan: Plan, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "infections_a_year": per_year("infections"),
                     "edss_change": mean_ci(np.array(edss, float), floor=None) if edss else None,
                     "confirmed_worsening": wilson(sum(cdw), len(cdw)) if cdw else None,
+                    "doses": mean_ci(np.array([r["doses_given"] for r in g], float))
+                    if g and all(r.get("doses_given") is not None for r in g)
+                    else None,
+                    "arr_by_year": yearly_means(g),
                 }
             )
+    return out
+
+
+def yearly_means(group: list[dict[str, Any]]) -> list[float | None]:
+    """Mean ARR in each year of follow-up over the runs that reach that year."""
+    years = [r.get("arr_by_year") or [] for r in group]
+    out: list[float | None] = []
+    for y in range(max((len(v) for v in years), default=0)):
+        vals = [v[y] for v in years if len(v) > y]
+        out.append(float(np.mean(vals)) if vals else None)
     return out
 
 

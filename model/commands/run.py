@@ -108,7 +108,7 @@ def human_summary(s: dict, out: Path) -> str:
         f"{s['scenario']} (seed {s['seed']}, {s['days']} days)",
         f"  relapses: {s['relapse_count']}  (ARR {s['arr']}; by year {s['arr_by_year']})",
         f"  relapse-free at 2 years: {s['relapse_free_2y']}",
-        f"  new lesions: {s['new_lesion_count']};  infusion days: {s['doses_given']}",
+        f"  new lesions: {s['new_lesion_count']};  doses given: {s['doses_given']}",
         f"  MRI, new or enlarging lesions by yearly scan: {s['mri_new_or_enlarging_by_scan']};"
         f"  enhancing: {s['mri_enhancing_by_scan']}",
         f"  EDSS {s['edss_baseline']} -> {s['edss_final']};  6-month confirmed worsening: "

@@ -25,8 +25,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(err.message, file=sys.stderr)
         else:
             courses = ", ".join(f"day {c.start_day} x{c.days}" for c in sc.dosing.courses)
+            drugs = "; ".join(
+                f"{t.drug} from day {t.start_day}, {len(t.dose_days(sc.run.days))} dose(s)"
+                for t in sc.treatments
+            )
             print(
                 f"{path}: OK ({sc.name!r}; {sc.run.days} days; {sc.grid.width}x"
-                f"{sc.grid.height} grid; courses: {courses or 'none'})"
+                f"{sc.grid.height} grid; courses: {courses or 'none'}"
+                + (f"; treatments: {drugs}" if drugs else "")
+                + ")"
             )
     return USAGE_ERROR if bad else 0
