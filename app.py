@@ -22,8 +22,11 @@ import solara.lab
 if str(Path(__file__).resolve().parent) not in sys.path:  # `solara run` from another folder
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from solara.alias import rv
+
 from msim_app import catalog, classroom, pool
 from msim_app.controls import CompareSwitch, ScenarioControls, SeedControl, Sliders
+from msim_app.pagefix import PageFix
 from msim_app.panels import InspectorPanel, LessonPanel
 from msim_app.stage import Stage
 
@@ -63,6 +66,11 @@ CSS = """
 .msim-download-scenario { text-transform: none; letter-spacing: normal; }
 .msim-sliders-note { font-size: 12px; color: #555; }
 .msim-upload-problem { display: block; font-size: 13px; color: #8a1c1c; }
+.msim-section { margin: 4px 0; border-bottom: 1px solid #ddd; }
+.msim-section-title { cursor: pointer; padding: 8px 4px; font-size: 15px; font-weight: 500; }
+.msim-section[open] > .msim-section-title { margin-bottom: 6px; }
+.msim-page :focus-visible, .msim-password :focus-visible { outline: 3px solid #b35900 !important;
+  outline-offset: 2px; }
 .msim-password { max-width: 340px; margin: 40px auto; display: flex; flex-direction: column;
   gap: 10px; }
 """
@@ -126,6 +134,7 @@ def PasswordForm(on_unlocked: Callable[[], None]) -> None:
 def Page() -> None:
     solara.Title("msim: MS and alemtuzumab")
     solara.Style(CSS)
+    PageFix.element()
     unlocked = solara.use_reactive(classroom.is_unlocked())
     if not unlocked.value:
         PasswordForm(lambda: unlocked.set(True))
@@ -153,7 +162,7 @@ def Classroom() -> None:
         version.set(version.value + 1)
 
     with solara.Div(classes=["msim-page"]):
-        with solara.Div(classes=["msim-side"]):
+        with rv.Html(tag="section", class_="msim-side", attributes={"aria-label": "Settings"}):
             solara.HTML(tag="h1", unsafe_innerHTML="msim", classes=["msim-title"])
             solara.Text(
                 "The immune system in multiple sclerosis, and the drug alemtuzumab.",
@@ -172,7 +181,7 @@ def Classroom() -> None:
                     LessonPanel(session.scenario.lesson, session.scenario.name)
                 with solara.lab.Tab(TABS[2], classes=["msim-tab-inspector"]):
                     InspectorPanel(inspected)
-        with solara.Div(classes=["msim-main"]):
+        with rv.Html(tag="section", class_="msim-main", attributes={"aria-label": "Simulation"}):
             stage_el = Stage.element()
 
     def bind() -> None:

@@ -218,10 +218,16 @@ def Sliders(session: Session, version: int, on_loaded: Callable[[], None]) -> No
     if error.value:
         solara.Error(error.value, dense=True, classes=["msim-slider-error"])
     for title, section in specs.items():
-        with solara.Details(title, expand=title == "Disease"):
+        with rv.Html(tag="details", attributes=_open(title == "Disease"), class_="msim-section"):
+            rv.Html(tag="summary", children=[title], class_="msim-section-title")
             for spec in section:
                 value = schema.value_of(session.scenario, spec.key)
                 SchemaSlider(spec, value, setter(spec.key)).key(f"{spec.key}-{version}")
+
+
+def _open(is_open: bool) -> dict:
+    """A ``<details>`` element's attributes: open, or closed (no attribute at all)."""
+    return {"open": True} if is_open else {}
 
 
 def _class_sections() -> dict[str, list[schema.SliderSpec]]:

@@ -180,6 +180,7 @@ class Session:
             return
         for arm in self.arms:
             arm.sent = arm.sent_doses = 0
+            arm.sent_news = len(arm.history.news.items)  # a redrawn view repeats no news
         self.stage.send(
             {"method": "setup", "args": [setup_message(self.scenario, self.arms, self.seed)]}
         )

@@ -52,6 +52,7 @@ def frame_message(arms: list[Arm], ended: bool, full: bool) -> tuple[dict, list[
         info = arm.summary()
         info["nrows"] = int(rows.shape[0])
         info["doses"] = h.doses[arm.sent_doses :]
+        info["news"] = [text for _, text in h.news.items[arm.sent_news :]]
         header["arms"].append(info)
         buffers += [
             frames.site_bytes(arm.model),
@@ -59,5 +60,5 @@ def frame_message(arms: list[Arm], ended: bool, full: bool) -> tuple[dict, list[
             frames.particle_bytes(arm.model),
             rows.tobytes(),
         ]
-        arm.sent, arm.sent_doses = h.n, len(h.doses)
+        arm.sent, arm.sent_doses, arm.sent_news = h.n, len(h.doses), len(h.news.items)
     return header, buffers
