@@ -44,10 +44,28 @@ class Stage(ipyvue.VueTemplate):
     ).tag(sync=True)
     notice = traitlets.Unicode("").tag(sync=True)  # one-line message under the toolbar
     error = traitlets.Unicode("").tag(sync=True)  # a failed step: an alert above everything
+    # controls a class link locked (shown, not changeable) or hid: "speed", "course"
+    locked = traitlets.List([]).tag(sync=True)
+    hidden = traitlets.List([]).tag(sync=True)
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self.session: Session | None = None
+        self._fixed_speed = self.speed
+
+    @traitlets.observe("speed")
+    def _keep_locked_speed(self, _change: dict) -> None:
+        """A locked speed stays the link's (the page greys the menu out; this makes sure)."""
+        fixed = getattr(self, "_fixed_speed", None)
+        if fixed and ("speed" in self.locked or "speed" in self.hidden) and self.speed != fixed:
+            self.speed = fixed
+
+    def apply_link(self, speed: str, locked: list[str], hidden: list[str]) -> None:
+        """A class link's speed, and the controls it locks or hides."""
+        self._fixed_speed = None
+        self.speed = speed
+        self.locked, self.hidden = locked, hidden
+        self._fixed_speed = speed
 
     def bind(self, session: Session) -> None:
         self.session = session
@@ -89,6 +107,9 @@ class Stage(ipyvue.VueTemplate):
         self._call("reset")
 
     def vue_give_course(self, _data: Any = None) -> None:
+        if "course" in self.locked or "course" in self.hidden:
+            self.notice = "The class link does not let this page give a course."
+            return
         if self.session is not None:
             try:
                 self.notice = self.session.give_course()
