@@ -13,6 +13,7 @@ from model.kinds import Kind
 from model.scenario import Scenario
 from msim_app import frames
 from msim_app.arm import Arm
+from msim_app.blood import blood_setup
 from msim_app.exports import file_stem
 from msim_app.history import CHART_COLUMNS
 from msim_app.palette import COLOURS, LEGEND_TISSUE
@@ -39,6 +40,7 @@ def setup_message(scenario: Scenario, arms: list[Arm], seed: int) -> dict:
         "scenario": scenario.name,
         "seed": seed,
         "file_stem": file_stem(scenario.name, seed),  # the picture's name: + "-day<N>.png"
+        "blood": blood_setup(arms[0].history.base),  # the blood panel's scale (first arm)
     }
 
 

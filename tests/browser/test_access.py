@@ -40,6 +40,7 @@ CONTROLS = (
     ".msim-export-csv",
     ".msim-export-png",
     ".msim-view",
+    ".msim-blood",
 )
 
 RECORD_ANNOUNCEMENTS = """() => {
@@ -64,6 +65,14 @@ def test_axe_finds_no_serious_or_critical_violation(page: Page) -> None:
     page.locator(".msim-compare-toggle input").check(force=True)
     expect(page.locator(".msim-view-untreated")).to_be_visible()
     assert_no_grave_violation(page, "side by side")
+    page.locator(".msim-link-section > summary").click()
+    page.select_option(".msim-link-mode-speed", "locked")
+    page.click(".msim-copy-link")
+    expect(page.locator(".msim-link")).not_to_have_value("")
+    assert_no_grave_violation(page, "class link panel")
+    page.msim_goto("?" + page.locator(".msim-link").input_value().split("?", 1)[1])
+    expect(page.locator(".msim-speed")).to_be_disabled(timeout=60_000)
+    assert_no_grave_violation(page, "a student's page from a class link")
     for tab in ("Lesson", "Inspector"):
         show_tab(page, tab)
         assert_no_grave_violation(page, f"{tab} tab")
