@@ -32,7 +32,7 @@ def recorded(page: Page, tmp_path: Path) -> dict[str, float]:
 
 
 def scale(page: Page) -> int:
-    caption = page.locator(".msim-blood-figure figcaption").inner_text()
+    caption = page.locator(".msim-blood-caption").inner_text()
     return int(caption.split("1 dot = ")[1].split(" cells")[0])
 
 
