@@ -25,7 +25,13 @@ if str(Path(__file__).resolve().parent) not in sys.path:  # `solara run` from an
 from solara.alias import rv
 
 from msim_app import classroom, linkstart, pool
-from msim_app.controls import CompareSwitch, ScenarioControls, SeedControl, Sliders
+from msim_app.controls import (
+    CompareSwitch,
+    PredictSwitch,
+    ScenarioControls,
+    SeedControl,
+    Sliders,
+)
 from msim_app.linkpanel import ClassLinkPanel
 from msim_app.pagefix import PageFix
 from msim_app.panels import InspectorPanel, LessonPanel
@@ -198,6 +204,8 @@ def Classroom() -> None:
                         SeedControl(session, loaded, "seed" in locked).key(f"seed-{version.value}")
                     if "compare" not in hidden:
                         CompareSwitch(session, "compare" in locked).key(f"compare-{version.value}")
+                    if "predict" not in hidden:
+                        PredictSwitch(session, "predict" in locked).key(f"predict-{version.value}")
                     if "sliders" not in hidden:
                         Sliders(session, version.value, loaded, "sliders" in locked)
                     if not (locked or hidden):

@@ -2,12 +2,13 @@
 
 A link holds a scenario (a shipped file by name, or the whole scenario embedded, compressed), the
 patient's seed, the day to start at, the Play speed, whether the untreated twin runs beside,
-and which controls are locked (shown, not changeable) or hidden. Every part is checked strictly:
-a scenario name must be one of the files listed from ``scenarios/`` (no path is ever built from
-the link), an embedded scenario goes through the model's own validator and the class limits, and
-a checksum over the rest catches links edited by hand or cut short. A link that fails any check
-gives the default page and the reasons, never a traceback. The checksum is not a signature: a
-link's locks keep a class on track, they do not secure anything.
+whether students predict before the first infusion, and which controls are locked (shown, not
+changeable) or hidden. Every part is checked strictly: a scenario name must be one of the files
+listed from ``scenarios/`` (no path is ever built from the link), an embedded scenario goes
+through the model's own validator and the class limits, and a checksum over the rest catches
+links edited by hand or cut short. A link that fails any check gives the default page and the
+reasons, never a traceback. The checksum is not a signature: a link's locks keep a class on
+track, they do not secure anything.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ CONTROLS: dict[str, str] = {
     "scenario": "Scenario choice and upload",
     "seed": "Seed (the patient)",
     "compare": "Treated vs untreated switch",
+    "predict": "Predict, then watch switch",
     "sliders": "Parameter sliders",
     "speed": "Speed",
     "course": "Give a course now",
@@ -35,7 +37,7 @@ CONTROLS: dict[str, str] = {
 SPEEDS = ("slow", "normal", "fast", "faster", "fastest")
 SEED_MAX = 2**32 - 1
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-KEYS = ("scenario", "toml", "seed", "day", "speed", "compare", "lock", "hide", "sum")
+KEYS = ("scenario", "toml", "seed", "day", "speed", "compare", "predict", "lock", "hide", "sum")
 MAX_EMBEDDED_CHARS = 20_000  # base64 of the compressed scenario
 SALT = "msim-class-link-1"
 
@@ -51,6 +53,7 @@ class LinkState:
     day: int = 0
     speed: str = "normal"
     compare: bool = False
+    predict: bool = False
     locked: frozenset[str] = field(default_factory=frozenset)
     hidden: frozenset[str] = field(default_factory=frozenset)
 
@@ -97,6 +100,8 @@ def encode(state: LinkState) -> str:
         pairs.append(("seed", str(state.seed)))
     pairs += [("day", str(state.day)), ("speed", state.speed)]
     pairs.append(("compare", "1" if state.compare else "0"))
+    if state.predict:
+        pairs.append(("predict", "1"))
     for key, names in (("lock", state.locked), ("hide", state.hidden)):
         if names:
             pairs.append((key, ",".join(n for n in CONTROLS if n in names)))
@@ -156,6 +161,9 @@ def decode(query: str) -> LinkState | None:
     if given.get("compare", "0") not in ("0", "1"):
         problems.append("compare must be 0 or 1")
     state.compare = given.get("compare") == "1"
+    if given.get("predict", "0") not in ("0", "1"):
+        problems.append("predict must be 0 or 1")
+    state.predict = given.get("predict") == "1"
     state.locked = _names(given.get("lock", ""), "lock", problems)
     state.hidden = _names(given.get("hide", ""), "hide", problems)
     if problems:

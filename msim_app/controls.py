@@ -178,6 +178,26 @@ def CompareSwitch(session: Session, locked: bool = False) -> None:
 
 
 @solara.component
+def PredictSwitch(session: Session, locked: bool = False) -> None:
+    on = solara.use_reactive(session.predicting)
+
+    def toggle(value: bool) -> None:
+        on.set(value)
+        session.set_predicting(value)
+
+    if locked:
+        state = "on" if session.predicting else "off"
+        _fixed(f"Predict, then watch: {state}", "msim-predict-fixed")
+        return
+    solara.Switch(
+        label="Predict, then watch (asked before the first infusion)",
+        value=on.value,
+        on_value=toggle,
+        classes=["msim-predict-toggle"],
+    )
+
+
+@solara.component
 def SchemaSlider(spec: schema.SliderSpec, value: float, on_change: Callable[[float], None]) -> None:
     """A slider that reports only when the user lets go (or presses a key): each change
     rebuilds the model, so the values passed while dragging are skipped."""

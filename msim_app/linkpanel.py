@@ -33,6 +33,7 @@ def link_state(session: Session, speed: str, modes: dict[str, str]) -> LinkState
         day=session.day,
         speed=speed,
         compare=session.compare,
+        predict=session.predicting,
         locked=frozenset(k for k, m in modes.items() if m == "locked"),
         hidden=frozenset(k for k, m in modes.items() if m == "hidden"),
     )
@@ -48,7 +49,7 @@ def ClassLinkPanel(session: Session, speed: Callable[[], str]) -> None:
     with solara.Column(gap="6px", classes=["msim-linkpanel"]):
         solara.Text(
             "A link that opens this page for your students as it is now: scenario, seed, day, "
-            "speed and side-by-side view. Choose what students may change:",
+            "speed, side-by-side view and predict-then-watch. Choose what students may change:",
             classes=["msim-linkpanel-help"],
         )
         for name, label in CONTROLS.items():

@@ -44,6 +44,7 @@ class Stage(ipyvue.VueTemplate):
     ).tag(sync=True)
     notice = traitlets.Unicode("").tag(sync=True)  # one-line message under the toolbar
     error = traitlets.Unicode("").tag(sync=True)  # a failed step: an alert above everything
+    predict_problem = traitlets.Unicode("").tag(sync=True)  # why a prediction was not taken
     # controls a class link locked (shown, not changeable) or hid: "speed", "course"
     locked = traitlets.List([]).tag(sync=True)
     hidden = traitlets.List([]).tag(sync=True)
@@ -116,6 +117,26 @@ class Stage(ipyvue.VueTemplate):
             except Exception as err:
                 log.exception("give_course failed")
                 self.notice = f"Could not give a course: {err}"
+
+    def vue_predict(self, data: Any = None) -> None:
+        """The student's prediction; a bad one is explained in the prediction panel."""
+        data = data if isinstance(data, dict) else {}
+        if self.session is None:
+            return
+        try:
+            self.session.predict(data.get("cd4"), data.get("b_cells"), data.get("relapses"))
+        except ValueError as err:
+            self.predict_problem = f"Not yet: {err}."
+            return
+        except Exception as err:  # the worker went, or anything else: as for a failed step
+            self._call("push_frame")
+            self.predict_problem = f"The prediction could not be kept ({err})."
+            return
+        self.predict_problem = ""
+
+    def vue_skip_prediction(self, _data: Any = None) -> None:
+        self.predict_problem = ""
+        self._call("skip_prediction")
 
     def vue_inspect(self, data: Any = None) -> None:
         if isinstance(data, dict):

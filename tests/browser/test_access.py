@@ -29,6 +29,7 @@ CONTROLS = (
     ".msim-download-scenario",
     ".msim-seed input",
     ".msim-compare-toggle input",
+    ".msim-predict-toggle input",
     ".msim-section-title",
     "[role=slider]",
     ".msim-play",
