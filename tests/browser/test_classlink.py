@@ -3,11 +3,14 @@ student, and a bad or tampered link says so and opens the default page."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from msim_app.classlink import LinkState, encode
 from tests.browser.test_app import open_app, step
 
+LINK = re.compile(r"^http://127\.0\.0\.1:\d+/\?.*sum=")
 STATUS = (".msim-day", ".msim-relapses", ".msim-lesion", ".msim-edss", ".msim-infections")
 
 
@@ -20,9 +23,7 @@ def make_link(page: Page, modes: dict[str, str]) -> str:
     for name, mode in modes.items():
         page.select_option(f".msim-link-mode-{name}", mode)
     page.click(".msim-copy-link")
-    expect(page.locator(".msim-link")).to_have_value(
-        __import__("re").compile(r"^http://127\.0\.0\.1:\d+/\?.*sum="), timeout=10_000
-    )
+    expect(page.locator(".msim-link")).to_have_value(LINK, timeout=10_000)
     return page.locator(".msim-link").input_value()
 
 
