@@ -22,8 +22,18 @@ import solara.lab
 if str(Path(__file__).resolve().parent) not in sys.path:  # `solara run` from another folder
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from msim_app import catalog, classroom, pool
-from msim_app.controls import CompareSwitch, ScenarioControls, SeedControl, Sliders
+from solara.alias import rv
+
+from msim_app import classroom, linkstart, pool
+from msim_app.controls import (
+    CompareSwitch,
+    PredictSwitch,
+    ScenarioControls,
+    SeedControl,
+    Sliders,
+)
+from msim_app.linkpanel import ClassLinkPanel
+from msim_app.pagefix import PageFix
 from msim_app.panels import InspectorPanel, LessonPanel
 from msim_app.stage import Stage
 
@@ -63,14 +73,14 @@ CSS = """
 .msim-download-scenario { text-transform: none; letter-spacing: normal; }
 .msim-sliders-note { font-size: 12px; color: #555; }
 .msim-upload-problem { display: block; font-size: 13px; color: #8a1c1c; }
+.msim-section { margin: 4px 0; border-bottom: 1px solid #ddd; }
+.msim-section-title { cursor: pointer; padding: 8px 4px; font-size: 15px; font-weight: 500; }
+.msim-section[open] > .msim-section-title { margin-bottom: 6px; }
+.msim-page :focus-visible, .msim-password :focus-visible { outline: 3px solid #b35900 !important;
+  outline-offset: 2px; }
 .msim-password { max-width: 340px; margin: 40px auto; display: flex; flex-direction: column;
   gap: 10px; }
 """
-
-
-def new_session():  # a Session, or a RemoteSession whose models live in a worker process
-    scenario, key = catalog.default_scenario()
-    return pool.new_session(scenario, source=key)
 
 
 TABS = ("Settings", "Lesson", "Inspector")
@@ -122,10 +132,28 @@ def PasswordForm(on_unlocked: Callable[[], None]) -> None:
             solara.Error(wrong.value, classes=["msim-password-error"])
 
 
+def _speed(stage: Stage | None) -> str:
+    return stage.speed if stage is not None else "normal"
+
+
+@solara.component
+def LinkProblems(problems: list[str]) -> None:
+    """Why the class link in the address was not used (the page shows the default instead)."""
+    with solara.Column(classes=["msim-link-error"], gap="2px"):
+        solara.Error(
+            "This class link could not be used, so the page shows the default scenario. "
+            "Ask your teacher for the link again.",
+            dense=True,
+        )
+        for p in problems:
+            solara.Text(f"- {p}", classes=["msim-upload-problem"])
+
+
 @solara.component
 def Page() -> None:
     solara.Title("msim: MS and alemtuzumab")
     solara.Style(CSS)
+    PageFix.element()
     unlocked = solara.use_reactive(classroom.is_unlocked())
     if not unlocked.value:
         PasswordForm(lambda: unlocked.set(True))
@@ -135,7 +163,11 @@ def Page() -> None:
 
 @solara.component
 def Classroom() -> None:
-    session = solara.use_memo(new_session, [])
+    query = solara.use_router().search
+    session, link, link_problems = solara.use_memo(lambda: linkstart.open_session(query), [])
+    stage = solara.use_ref(None)  # the Stage widget, once bound
+    locked = link.locked if link else frozenset()
+    hidden = link.hidden if link else frozenset()
     # the tab closed (or its grace period ran out): its models go at once
     solara.use_effect(lambda: getattr(session, "close", None), [])
     version = solara.use_reactive(0)  # bumped when the scenario changes: panels re-read it
@@ -153,7 +185,7 @@ def Classroom() -> None:
         version.set(version.value + 1)
 
     with solara.Div(classes=["msim-page"]):
-        with solara.Div(classes=["msim-side"]):
+        with rv.Html(tag="section", class_="msim-side", attributes={"aria-label": "Settings"}):
             solara.HTML(tag="h1", unsafe_innerHTML="msim", classes=["msim-title"])
             solara.Text(
                 "The immune system in multiple sclerosis, and the drug alemtuzumab.",
@@ -164,18 +196,37 @@ def Classroom() -> None:
                     solara.lab.Tab(TABS[0], classes=["msim-tab-settings"]),
                     solara.Column(gap="10px", style={"padding-top": "8px"}),
                 ):
-                    ScenarioControls(session, loaded)
-                    SeedControl(session, loaded).key(f"seed-{version.value}")
-                    CompareSwitch(session).key(f"compare-{version.value}")
-                    Sliders(session, version.value, loaded)
+                    if link_problems:
+                        LinkProblems(link_problems)
+                    if "scenario" not in hidden:
+                        ScenarioControls(session, loaded, "scenario" in locked)
+                    if "seed" not in hidden:
+                        SeedControl(session, loaded, "seed" in locked).key(f"seed-{version.value}")
+                    if "compare" not in hidden:
+                        CompareSwitch(session, "compare" in locked).key(f"compare-{version.value}")
+                    if "predict" not in hidden:
+                        PredictSwitch(session, "predict" in locked).key(f"predict-{version.value}")
+                    if "sliders" not in hidden:
+                        Sliders(session, version.value, loaded, "sliders" in locked)
+                    if not (locked or hidden):
+                        with rv.Html(tag="details", class_="msim-section msim-link-section"):
+                            rv.Html(
+                                tag="summary",
+                                children=["Class link (for teachers)"],
+                                class_="msim-section-title",
+                            )
+                            ClassLinkPanel(session, lambda: _speed(stage.current))
                 with solara.lab.Tab(TABS[1], classes=["msim-tab-lesson"]):
                     LessonPanel(session.scenario.lesson, session.scenario.name)
                 with solara.lab.Tab(TABS[2], classes=["msim-tab-inspector"]):
                     InspectorPanel(inspected)
-        with solara.Div(classes=["msim-main"]):
+        with rv.Html(tag="section", class_="msim-main", attributes={"aria-label": "Simulation"}):
             stage_el = Stage.element()
 
     def bind() -> None:
-        solara.get_widget(stage_el).bind(session)
+        stage.current = widget = solara.get_widget(stage_el)
+        if link is not None:  # set once, here: as element props a re-render would reset them
+            widget.apply_link(link.speed, sorted(locked), sorted(hidden))
+        widget.bind(session)
 
     solara.use_effect(bind, [])

@@ -22,6 +22,7 @@ class Arm:
     history: History
     sent: int = 0
     sent_doses: int = 0
+    sent_news: int = 0
 
     @classmethod
     def start(cls, label: str, scenario: Scenario, seed: int) -> Arm:

@@ -27,7 +27,7 @@ UPLOADED = "__uploaded__"
 
 
 @solara.component
-def ScenarioControls(session: Session, on_loaded: Callable[[], None]) -> None:
+def ScenarioControls(session: Session, on_loaded: Callable[[], None], locked: bool = False) -> None:
     entries = solara.use_memo(catalog.entries, [])
     choice = solara.use_reactive(
         session.source if session.source in {e.key for e in entries} else UPLOADED
@@ -82,6 +82,8 @@ def ScenarioControls(session: Session, on_loaded: Callable[[], None]) -> None:
         problems.set([f"{name} {why}; the model is unchanged."])
 
     def bind_upload():
+        if upload_el is None:
+            return
         widget = solara.get_widget(upload_el)
         widget.on_file, widget.on_refused = got_file, refused
 
@@ -93,14 +95,17 @@ def ScenarioControls(session: Session, on_loaded: Callable[[], None]) -> None:
         session.send_file(f"{name}.toml", "application/toml", data)
 
     with solara.Column(gap="10px", classes=["msim-scenario-controls"]):
-        Choice.element(
-            label="Scenario",
-            options=options,
-            value=choice.value,
-            css_class="msim-scenario-select",
-            on_value=pick,
-        )
-        upload_el = Upload.element()
+        if locked:
+            _fixed(f"Scenario: {session.scenario.name}", "msim-scenario-fixed")
+        else:
+            Choice.element(
+                label="Scenario",
+                options=options,
+                value=choice.value,
+                css_class="msim-scenario-select",
+                on_value=pick,
+            )
+        upload_el = Upload.element() if not locked else None
         if problems.value:
             with solara.Column(classes=["msim-upload-errors"], gap="2px"):
                 solara.Error(problems.value[0], dense=True)
@@ -116,7 +121,7 @@ def ScenarioControls(session: Session, on_loaded: Callable[[], None]) -> None:
 
 
 @solara.component
-def SeedControl(session: Session, on_loaded: Callable[[], None]) -> None:
+def SeedControl(session: Session, on_loaded: Callable[[], None], locked: bool = False) -> None:
     text = solara.use_reactive(str(session.seed))
     error = solara.use_reactive("")
 
@@ -137,6 +142,9 @@ def SeedControl(session: Session, on_loaded: Callable[[], None]) -> None:
             session.set_seed(seed)
             on_loaded()
 
+    if locked:
+        _fixed(f"Seed (the virtual patient): {session.seed}", "msim-seed-fixed")
+        return
     solara.InputText(
         "Seed (the virtual patient)",
         value=text.value,
@@ -150,18 +158,42 @@ def SeedControl(session: Session, on_loaded: Callable[[], None]) -> None:
 
 
 @solara.component
-def CompareSwitch(session: Session) -> None:
+def CompareSwitch(session: Session, locked: bool = False) -> None:
     on = solara.use_reactive(session.compare)
 
     def toggle(value: bool) -> None:
         on.set(value)
         session.set_compare(value)
 
+    if locked:
+        state = "on" if session.compare else "off"
+        _fixed(f"Treated vs untreated, side by side: {state}", "msim-compare-fixed")
+        return
     solara.Switch(
         label="Treated vs untreated, side by side",
         value=on.value,
         on_value=toggle,
         classes=["msim-compare-toggle"],
+    )
+
+
+@solara.component
+def PredictSwitch(session: Session, locked: bool = False) -> None:
+    on = solara.use_reactive(session.predicting)
+
+    def toggle(value: bool) -> None:
+        on.set(value)
+        session.set_predicting(value)
+
+    if locked:
+        state = "on" if session.predicting else "off"
+        _fixed(f"Predict, then watch: {state}", "msim-predict-fixed")
+        return
+    solara.Switch(
+        label="Predict, then watch (asked before the first infusion)",
+        value=on.value,
+        on_value=toggle,
+        classes=["msim-predict-toggle"],
     )
 
 
@@ -191,7 +223,9 @@ def SchemaSlider(spec: schema.SliderSpec, value: float, on_change: Callable[[flo
 
 
 @solara.component
-def Sliders(session: Session, version: int, on_loaded: Callable[[], None]) -> None:
+def Sliders(
+    session: Session, version: int, on_loaded: Callable[[], None], locked: bool = False
+) -> None:
     error = solara.use_reactive("")
     specs = solara.use_memo(_class_sections, [])
 
@@ -214,14 +248,30 @@ def Sliders(session: Session, version: int, on_loaded: Callable[[], None]) -> No
 
         return set_value
 
+    if locked:
+        _fixed("The parameters are fixed for this lesson.", "msim-sliders-fixed")
+        return
     solara.Text("Changing a value starts the run again from day 0.", classes=["msim-sliders-note"])
     if error.value:
         solara.Error(error.value, dense=True, classes=["msim-slider-error"])
     for title, section in specs.items():
-        with solara.Details(title, expand=title == "Disease"):
+        with rv.Html(tag="details", attributes=_open(title == "Disease"), class_="msim-section"):
+            rv.Html(tag="summary", children=[title], class_="msim-section-title")
             for spec in section:
                 value = schema.value_of(session.scenario, spec.key)
                 SchemaSlider(spec, value, setter(spec.key)).key(f"{spec.key}-{version}")
+
+
+def _fixed(text: str, css: str) -> None:
+    """A control the class link locked: its value, and who set it."""
+    with solara.Div(classes=["msim-fixed", css]):
+        solara.Text(text)
+        solara.Text(" (set by the class link)", classes=["msim-fixed-note"])
+
+
+def _open(is_open: bool) -> dict:
+    """A ``<details>`` element's attributes: open, or closed (no attribute at all)."""
+    return {"open": True} if is_open else {}
 
 
 def _class_sections() -> dict[str, list[schema.SliderSpec]]:

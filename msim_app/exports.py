@@ -8,6 +8,7 @@ from model.records import TIMESERIES_COLUMNS
 from model.scenario import DosingCourse, Scenario
 from model.text import slug
 from msim_app.arm import Arm
+from msim_app.predict import Prediction, csv_columns
 
 log = logging.getLogger(__name__)
 
@@ -18,14 +19,19 @@ def file_stem(scenario_name: str, seed: int) -> str:
     return f"msim-{slug(scenario_name)}-seed{seed}"
 
 
-def run_csv(arms: list[Arm]) -> bytes:
+def run_csv(arms: list[Arm], prediction: Prediction | None = None) -> bytes:
     """The first arm's days so far in the columns ``msim run`` writes to timeseries.csv; in
-    side-by-side mode the untreated arm's columns follow, prefixed ``untreated_``."""
+    side-by-side mode the untreated arm's columns follow, prefixed ``untreated_``; a student's
+    prediction, when made, in ``predicted_*`` columns at the end."""
     df = arms[0].history.frame()
     if len(arms) > 1:
         twin = arms[1].history.frame()
         for col in TIMESERIES_COLUMNS[1:]:
             df[f"untreated_{col}"] = twin[col].to_numpy()
+    if prediction is not None:
+        shown = df["day"].to_numpy(dtype=float) + 1
+        for name, values in csv_columns(prediction, shown).items():
+            df[name] = values
     return df.to_csv(index=False).encode()
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from model.calendar import YEAR
 from model.kinds import Kind
 from model.run import Simulation
+from msim_app.news import News
 
 CHART_COLUMNS = (
     "day", "cd4_pct", "cd8_pct", "b_cells_pct", "treg_pct", "nk_pct",
@@ -38,6 +39,7 @@ class History:
         self.infections: list[int] = []
         self.scans: list[int] = []
         self._events_seen = 0
+        self.news = News()  # plain-words announcements for the page's live region
 
     def sync(self) -> None:
         """Take the days and events recorded since the last call."""
@@ -45,7 +47,8 @@ class History:
         if rec.n == start:
             return
         events = self.sim.events
-        for event in events[self._events_seen :]:
+        fresh = events[self._events_seen :]
+        for event in fresh:
             if event.kind == "relapse_start":
                 self.onsets.append(event.day)
             elif event.kind == "dose":
@@ -71,6 +74,7 @@ class History:
         out[:, LESION_PCT + 4] = rec.column("relapse_active", start)
         out[:, LESION_PCT + 5] = rec.column("edss", start)
         out[:, LESION_PCT + 6] = np.searchsorted(self.infections, day, side="right")
+        self.news.take(fresh, out[:, 0], out[:, 1])
         self.n = rec.n
 
     @property

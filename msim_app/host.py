@@ -48,6 +48,9 @@ METHODS = frozenset(
         "csv_bytes",
         "scenario_toml",
         "memory_bytes",
+        "predict",
+        "skip_prediction",
+        "set_predicting",
     }
 )
 

@@ -176,6 +176,7 @@ class RemoteSession:
         self.source = source or scenario.name
         self.seed = scenario.run.seed if seed is None else seed
         self.compare = False
+        self.predicting = False
         self.day = 0
         self.stage: StageLike | None = None
         self.on_inspect: Callable[[dict | None], None] = lambda details: None
@@ -290,6 +291,16 @@ class RemoteSession:
 
     def inspect(self, arm_index: int, x: int, y: int) -> dict | None:
         return self._call("inspect", arm_index, x, y)
+
+    def predict(self, cd4: list, b_cells: list, relapses: object) -> None:
+        self._call("predict", cd4, b_cells, relapses)
+
+    def skip_prediction(self) -> None:
+        self._call("skip_prediction")
+
+    def set_predicting(self, on: bool) -> None:
+        self._call("set_predicting", on)
+        self.predicting = on
 
     def csv_bytes(self) -> bytes:
         return self._call("csv_bytes")

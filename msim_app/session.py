@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from model.scenario import DosingCourse, Scenario
-from msim_app import memory
+from msim_app import memory, predict
 from msim_app.arm import Arm
 from msim_app.exports import run_csv, settings
 from msim_app.inspector import describe_site
@@ -41,6 +41,7 @@ class Session:
         self.source = source or scenario.name
         self.seed = scenario.run.seed if seed is None else seed
         self.compare = False
+        self.predicting = False  # predict, then watch: ask before the first infusion
         self.stage: StageLike | None = None
         self.given: list[DosingCourse] = []  # courses given with the button, for the download
         self.on_inspect: Callable[[dict | None], None] = lambda details: None
@@ -60,6 +61,9 @@ class Session:
         if heavy:
             memory.give_back()
         self.given = []
+        self.prediction: predict.Prediction | None = None
+        self.pause_at: int | None = None  # the day Play stops to ask for a prediction
+        self._arm_prediction(0)
         self.arms = [Arm.start(self._main_label(), self.scenario, self.seed)]
         if self.compare:
             self.arms.append(Arm.start("Untreated", self.scenario.untreated(), self.seed))
@@ -143,10 +147,11 @@ class Session:
         frames: list[tuple[dict, list[bytes]]] = []
         deadline = time.perf_counter() + self.frame_budget
         for _ in range(max(1, min(int(count), 4))):
-            if self.day < self.run_days:
-                self.advance(max(1, min(int(days), 60, self.run_days - self.day)), deadline)
-            frames.append(frame_message(self.arms, self.day >= self.run_days, False))
-            if self.day >= self.run_days:
+            end = self.run_days if self.pause_at is None else min(self.run_days, self.pause_at)
+            if self.day < end:
+                self.advance(max(1, min(int(days), 60, end - self.day)), deadline)
+            frames.append(self._frame(False))
+            if self.day >= end:
                 self._stop()
                 break
             if time.perf_counter() >= deadline:
@@ -158,10 +163,46 @@ class Session:
             )
 
     def step(self, days: int) -> None:
-        """Step buttons: always advance (past the scenario's end too), then draw."""
+        """Step buttons: always advance (past the scenario's end and the prediction's day too:
+        a prediction not made by then is not asked for), then draw."""
         self._stop()
         self.advance(max(1, min(int(days), 365)))
+        if self.pause_at is not None and self.day > self.pause_at:
+            self.pause_at = None
         self.push_frame()
+
+    # ------------------------------------------------------------------ predict, then watch
+    def _arm_prediction(self, day: int) -> None:
+        first = predict.predict_day(self.scenario)
+        ask = self.predicting and self.prediction is None and first is not None and first >= day
+        self.pause_at = first if ask else None
+
+    def set_predicting(self, on: bool) -> None:
+        """Predict, then watch on or off (on: asked at the first infusion, if still to come)."""
+        self.predicting = bool(on)
+        self._arm_prediction(self.day)
+        self.push_frame()
+
+    def predict(self, cd4: list, b_cells: list, relapses: object) -> None:
+        """Commit the student's prediction (ValueError in plain words when it is bad)."""
+        arm = self.arms[0]
+        self.prediction = predict.Prediction.checked(
+            self.day, predict.start_of(arm.history), cd4, b_cells, relapses
+        )
+        self.pause_at = None
+        self.push_frame()
+
+    def skip_prediction(self) -> None:
+        self.pause_at = None
+        self.push_frame()
+
+    def _frame(self, full: bool) -> tuple[dict, list[bytes]]:
+        header, buffers = frame_message(self.arms, self.day >= self.run_days, full)
+        header["ask_prediction"] = self.pause_at is not None and self.day >= self.pause_at
+        p = self.prediction
+        header["prediction"] = None if p is None else p.to_json()
+        header["score"] = None if p is None else predict.score(p, self.arms[0].history)
+        return header, buffers
 
     def give_course(self) -> str:
         """Start a course of alemtuzumab on the next day in the treated arm."""
@@ -183,6 +224,7 @@ class Session:
             return
         for arm in self.arms:
             arm.sent = arm.sent_doses = 0
+            arm.sent_news = len(arm.history.news.items)  # a redrawn view repeats no news
         self.stage.send(
             {"method": "setup", "args": [setup_message(self.scenario, self.arms, self.seed)]}
         )
@@ -190,7 +232,7 @@ class Session:
 
     def push_frame(self, full: bool = False) -> None:
         if self.stage is not None:
-            header, buffers = frame_message(self.arms, self.day >= self.run_days, full)
+            header, buffers = self._frame(full)
             self.stage.send({"method": "frame", "args": [header]}, buffers)
 
     def send_file(self, filename: str, mime: str, data: bytes) -> None:
@@ -212,7 +254,7 @@ class Session:
         return details
 
     def csv_bytes(self) -> bytes:
-        return run_csv(self.arms)
+        return run_csv(self.arms, self.prediction)
 
     def scenario_toml(self) -> str:
         return settings(self.scenario, self.seed, self.given).to_toml()

@@ -44,10 +44,29 @@ class Stage(ipyvue.VueTemplate):
     ).tag(sync=True)
     notice = traitlets.Unicode("").tag(sync=True)  # one-line message under the toolbar
     error = traitlets.Unicode("").tag(sync=True)  # a failed step: an alert above everything
+    predict_problem = traitlets.Unicode("").tag(sync=True)  # why a prediction was not taken
+    # controls a class link locked (shown, not changeable) or hid: "speed", "course"
+    locked = traitlets.List([]).tag(sync=True)
+    hidden = traitlets.List([]).tag(sync=True)
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self.session: Session | None = None
+        self._fixed_speed = self.speed
+
+    @traitlets.observe("speed")
+    def _keep_locked_speed(self, _change: dict) -> None:
+        """A locked speed stays the link's (the page greys the menu out; this makes sure)."""
+        fixed = getattr(self, "_fixed_speed", None)
+        if fixed and ("speed" in self.locked or "speed" in self.hidden) and self.speed != fixed:
+            self.speed = fixed
+
+    def apply_link(self, speed: str, locked: list[str], hidden: list[str]) -> None:
+        """A class link's speed, and the controls it locks or hides."""
+        self._fixed_speed = None
+        self.speed = speed
+        self.locked, self.hidden = locked, hidden
+        self._fixed_speed = speed
 
     def bind(self, session: Session) -> None:
         self.session = session
@@ -89,12 +108,35 @@ class Stage(ipyvue.VueTemplate):
         self._call("reset")
 
     def vue_give_course(self, _data: Any = None) -> None:
+        if "course" in self.locked or "course" in self.hidden:
+            self.notice = "The class link does not let this page give a course."
+            return
         if self.session is not None:
             try:
                 self.notice = self.session.give_course()
             except Exception as err:
                 log.exception("give_course failed")
                 self.notice = f"Could not give a course: {err}"
+
+    def vue_predict(self, data: Any = None) -> None:
+        """The student's prediction; a bad one is explained in the prediction panel."""
+        data = data if isinstance(data, dict) else {}
+        if self.session is None:
+            return
+        try:
+            self.session.predict(data.get("cd4"), data.get("b_cells"), data.get("relapses"))
+        except ValueError as err:
+            self.predict_problem = f"Not yet: {err}."
+            return
+        except Exception as err:  # the worker went, or anything else: as for a failed step
+            self._call("push_frame")
+            self.predict_problem = f"The prediction could not be kept ({err})."
+            return
+        self.predict_problem = ""
+
+    def vue_skip_prediction(self, _data: Any = None) -> None:
+        self.predict_problem = ""
+        self._call("skip_prediction")
 
     def vue_inspect(self, data: Any = None) -> None:
         if isinstance(data, dict):

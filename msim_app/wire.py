@@ -13,6 +13,7 @@ from model.kinds import Kind
 from model.scenario import Scenario
 from msim_app import frames
 from msim_app.arm import Arm
+from msim_app.blood import blood_setup
 from msim_app.exports import file_stem
 from msim_app.history import CHART_COLUMNS
 from msim_app.palette import COLOURS, LEGEND_TISSUE
@@ -39,6 +40,7 @@ def setup_message(scenario: Scenario, arms: list[Arm], seed: int) -> dict:
         "scenario": scenario.name,
         "seed": seed,
         "file_stem": file_stem(scenario.name, seed),  # the picture's name: + "-day<N>.png"
+        "blood": blood_setup(arms[0].history.base),  # the blood panel's scale (first arm)
     }
 
 
@@ -52,6 +54,7 @@ def frame_message(arms: list[Arm], ended: bool, full: bool) -> tuple[dict, list[
         info = arm.summary()
         info["nrows"] = int(rows.shape[0])
         info["doses"] = h.doses[arm.sent_doses :]
+        info["news"] = [text for _, text in h.news.items[arm.sent_news :]]
         header["arms"].append(info)
         buffers += [
             frames.site_bytes(arm.model),
@@ -59,5 +62,5 @@ def frame_message(arms: list[Arm], ended: bool, full: bool) -> tuple[dict, list[
             frames.particle_bytes(arm.model),
             rows.tobytes(),
         ]
-        arm.sent, arm.sent_doses = h.n, len(h.doses)
+        arm.sent, arm.sent_doses, arm.sent_news = h.n, len(h.doses), len(h.news.items)
     return header, buffers

@@ -1,5 +1,8 @@
 """Fill Solara's CDN proxy cache from the npm registry, so the app works without internet.
 
+It also packs axe-core (pinned, ``AXE_VERSION``) into the same cache, for the browser tests'
+accessibility check; the app itself never loads it.
+
 Solara's page loads its JavaScript and CSS through ``/_solara/cdn/<name>@<version>/<file>``. The
 server answers from ``<cache>/<name>@<version>/<file>`` and otherwise fetches from jsdelivr, which
 is unreachable here (and PyPI's ``solara-assets`` stops at 1.58.2). This script ``npm pack``s each
@@ -24,6 +27,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+AXE_VERSION = "4.10.3"
+AXE_DIR = f"axe-core@{AXE_VERSION}"
+
 # (directory name = the exact prefix Solara 1.64.1 puts in the url, npm spec to pack)
 # Semver-range urls (vega@5, ...) are pinned to the newest match when this list was made
 # (jsdelivr serves the newest match of a range).
@@ -41,6 +47,9 @@ PACKAGES: list[tuple[str, str]] = [
     ("vega@5", "vega@5.33.1"),
     ("vega-lite@5", "vega-lite@5.23.0"),
     ("vega-embed@6", "vega-embed@6.29.0"),
+    # not Solara's: the accessibility checker the browser tests inject from this local copy
+    # (tests/browser/test_access.py reads <cache>/axe-core@<version>/axe.min.js)
+    (AXE_DIR, AXE_DIR),
 ]
 
 MARKER = ".msim-npm-pack"  # only in fully unpacked directories (they are renamed into place)
