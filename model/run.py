@@ -53,6 +53,11 @@ class Simulation:
     def events(self):
         return self.model.events
 
+    @property
+    def scans(self):
+        """The MRI scans taken so far (:class:`model.records.Scan`), in day order."""
+        return self.model.scanner.scans
+
     def advance(self, days: int) -> None:
         for _ in range(days):
             self.model.step()

@@ -23,6 +23,7 @@ class Arm:
     sent: int = 0
     sent_doses: int = 0
     sent_news: int = 0
+    sent_scans: int = 0
 
     @classmethod
     def start(cls, label: str, scenario: Scenario, seed: int) -> Arm:
@@ -78,6 +79,7 @@ class Arm:
             "new_lesions": h.new_lesions,
             "edss": h.edss(),
             "infections": len(h.infections),
+            "dose_days": len(h.doses),  # days a drug was given (an infusion, a shot, tablets)
             "infusing": self.infusion_day(),
             "courses": int(self.model.courses_started),
         }

@@ -23,12 +23,13 @@ from urllib.parse import parse_qsl, urlencode
 
 from model.scenario import MAX_FILE_BYTES, Scenario, ScenarioError, load_bytes, load_scenario
 from msim_app import catalog, classroom
+from msim_app.therapies import comparators
 
 # what a link can lock or hide, with the words the page uses for them
 CONTROLS: dict[str, str] = {
     "scenario": "Scenario choice and upload",
     "seed": "Seed (the patient)",
-    "compare": "Treated vs untreated switch",
+    "compare": "Treated vs untreated switch and the comparator drug",
     "predict": "Predict, then watch switch",
     "sliders": "Parameter sliders",
     "speed": "Speed",
@@ -37,7 +38,10 @@ CONTROLS: dict[str, str] = {
 SPEEDS = ("slow", "normal", "fast", "faster", "fastest")
 SEED_MAX = 2**32 - 1
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-KEYS = ("scenario", "toml", "seed", "day", "speed", "compare", "predict", "lock", "hide", "sum")
+KEYS = (
+    *("scenario", "toml", "seed", "day", "speed", "compare", "drug", "predict", "lock", "hide"),
+    "sum",
+)
 MAX_EMBEDDED_CHARS = 20_000  # base64 of the compressed scenario
 SALT = "msim-class-link-1"
 
@@ -53,6 +57,7 @@ class LinkState:
     day: int = 0
     speed: str = "normal"
     compare: bool = False
+    drug: str | None = None  # the comparator drug (a registry name) beside the untreated twin
     predict: bool = False
     locked: frozenset[str] = field(default_factory=frozenset)
     hidden: frozenset[str] = field(default_factory=frozenset)
@@ -100,6 +105,8 @@ def encode(state: LinkState) -> str:
         pairs.append(("seed", str(state.seed)))
     pairs += [("day", str(state.day)), ("speed", state.speed)]
     pairs.append(("compare", "1" if state.compare else "0"))
+    if state.drug:
+        pairs.append(("drug", state.drug))
     if state.predict:
         pairs.append(("predict", "1"))
     for key, names in (("lock", state.locked), ("hide", state.hidden)):
@@ -161,6 +168,10 @@ def decode(query: str) -> LinkState | None:
     if given.get("compare", "0") not in ("0", "1"):
         problems.append("compare must be 0 or 1")
     state.compare = given.get("compare") == "1"
+    if "drug" in given:
+        state.drug = given["drug"]
+        if state.drug not in dict(comparators()):
+            problems.append(f"there is no comparator drug '{state.drug[:40]}'")
     if given.get("predict", "0") not in ("0", "1"):
         problems.append("predict must be 0 or 1")
     state.predict = given.get("predict") == "1"

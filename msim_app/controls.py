@@ -19,6 +19,7 @@ from model.text import slug
 from msim_app import catalog, classroom, schema
 from msim_app.choice import Choice
 from msim_app.session import Session
+from msim_app.therapies import comparators, drug_label
 from msim_app.upload import Upload
 
 log = logging.getLogger(__name__)
@@ -165,15 +166,31 @@ def CompareSwitch(session: Session, locked: bool = False) -> None:
         on.set(value)
         session.set_compare(value)
 
+    drug = solara.use_reactive(session.comparator or "")
+
+    def pick(value: str) -> None:
+        drug.set(value)
+        session.set_comparator(value or None)
+        on.set(session.compare)
+
     if locked:
         state = "on" if session.compare else "off"
         _fixed(f"Treated vs untreated, side by side: {state}", "msim-compare-fixed")
+        if session.compare and session.comparator:
+            _fixed(f"Also compared with: {drug_label(session.comparator)}", "msim-comparator-fixed")
         return
     solara.Switch(
         label="Treated vs untreated, side by side",
         value=on.value,
         on_value=toggle,
         classes=["msim-compare-toggle"],
+    )
+    Choice.element(
+        label="Also compare with (third view)",
+        options=[["", "No other drug"], *([n, lab] for n, lab in comparators())],
+        value=drug.value,
+        css_class="msim-comparator-select",
+        on_value=pick,
     )
 
 

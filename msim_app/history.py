@@ -25,7 +25,8 @@ LESION_PCT = CHART_COLUMNS.index("lesion_pct")
 
 
 class History:
-    """Day-by-day chart rows of one arm, with counters for relapses, doses and lesions."""
+    """Day-by-day chart rows of one arm, with counters for relapses, doses and lesions, and
+    its MRI scans."""
 
     def __init__(self, sim: Simulation):
         self.sim = sim
@@ -37,7 +38,7 @@ class History:
         self.doses: list[int] = []
         self.new_lesions = 0
         self.infections: list[int] = []
-        self.scans: list[int] = []
+        self.scans: list[tuple[int, int, int]] = []  # (day, new or enlarging, enhancing)
         self._events_seen = 0
         self.news = News()  # plain-words announcements for the page's live region
 
@@ -58,6 +59,10 @@ class History:
             elif event.kind == "infection":
                 self.infections.append(event.day)
         self._events_seen = len(events)
+        self.scans += [
+            (s.day, s.new_or_enlarging_lesions, s.enhancing_lesions)
+            for s in self.sim.scans[len(self.scans) :]
+        ]
         while rec.n > len(self.rows):
             self.rows = np.concatenate([self.rows, np.zeros_like(self.rows)])
         day = rec.column("day", start)

@@ -43,6 +43,7 @@ METHODS = frozenset(
         "load",
         "set_seed",
         "set_compare",
+        "set_comparator",
         "give_course",
         "inspect",
         "csv_bytes",
@@ -78,7 +79,13 @@ class Tab:
 
     def state(self) -> dict:
         s = self.session
-        return {"day": s.day, "seed": s.seed, "compare": s.compare, "source": s.source}
+        return {
+            "day": s.day,
+            "seed": s.seed,
+            "compare": s.compare,
+            "comparator": s.comparator,
+            "source": s.source,
+        }
 
     def call(self, name: str, args: tuple) -> tuple:
         """Run one method; the reply carries its result (or its error) and what it sent."""
@@ -170,13 +177,14 @@ class Host:
             return
         name, args = request
         tab = self.tabs.get(conn)
-        if name == OPEN:  # (scenario, seed, source, compare)
-            scenario, seed, source, compare = args
+        if name == OPEN:  # (scenario, seed, source, compare, comparator)
+            scenario, seed, source, compare, comparator = args
             old, self.tabs[conn] = tab, None
             if old is not None:
                 del old
             try:
                 session = Session(scenario, seed=seed, source=source)
+                session.comparator = comparator
                 if compare:
                     session.set_compare(True)
                 tab = self.tabs[conn] = Tab(session)

@@ -33,6 +33,7 @@ def link_state(session: Session, speed: str, modes: dict[str, str]) -> LinkState
         day=session.day,
         speed=speed,
         compare=session.compare,
+        drug=session.comparator if session.compare else None,
         predict=session.predicting,
         locked=frozenset(k for k, m in modes.items() if m == "locked"),
         hidden=frozenset(k for k, m in modes.items() if m == "hidden"),

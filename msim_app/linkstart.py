@@ -32,6 +32,8 @@ def open_session(query: str | None) -> tuple[Any, LinkState | None, list[str]]:
     session = pool.new_session(scenario, source=source)
     if state.compare:
         session.set_compare(True)
+    if state.drug:
+        session.set_comparator(state.drug)
     if state.predict:
         session.set_predicting(True)
     left = state.day

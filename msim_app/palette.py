@@ -28,6 +28,7 @@ COLOURS: dict[str, str] = {
     "active": "#d08420",  # active lesions (chart and legend)
     "relapse": "#D55E00",  # relapse periods and counts (Okabe-Ito vermilion)
     "untreated": "#555560",  # the untreated twin's dashed curves
+    "comparator": "#CC79A7",  # a comparator drug's dotted curves (Okabe-Ito reddish purple)
     "infection": "#E69F00",  # infections so far (Okabe-Ito orange, dotted)
     "edss": "#000000",  # disability score (black)
 }

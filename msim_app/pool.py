@@ -176,6 +176,7 @@ class RemoteSession:
         self.source = source or scenario.name
         self.seed = scenario.run.seed if seed is None else seed
         self.compare = False
+        self.comparator: str | None = None
         self.predicting = False
         self.day = 0
         self.stage: StageLike | None = None
@@ -189,7 +190,7 @@ class RemoteSession:
     def _open(self) -> None:
         self._close_connection()
         self._worker, self._conn = self.pool.attach()
-        self._request(OPEN, (self.scenario, self.seed, self.source, self.compare))
+        self._request(OPEN, (self.scenario, self.seed, self.source, self.compare, self.comparator))
 
     def _close_connection(self) -> None:
         conn, self._conn = self._conn, None
@@ -230,6 +231,7 @@ class RemoteSession:
         if state is not None:
             self.day, self.seed = state["day"], state["seed"]
             self.compare, self.source = state["compare"], state["source"]
+            self.comparator = state["comparator"]
         stage = self.stage
         if stage is not None:
             for content, buffers in sent:
@@ -273,6 +275,9 @@ class RemoteSession:
 
     def set_compare(self, on: bool) -> None:
         self._call("set_compare", on)
+
+    def set_comparator(self, name: str | None) -> None:
+        self._call("set_comparator", name)
 
     def push_setup(self) -> None:
         self._call("push_setup")

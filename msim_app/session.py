@@ -18,6 +18,7 @@ from msim_app import memory, predict
 from msim_app.arm import Arm
 from msim_app.exports import run_csv, settings
 from msim_app.inspector import describe_site
+from msim_app.therapies import comparator_scenario, drug_label
 from msim_app.wire import frame_message, setup_message
 
 COURSE_DAYS, COURSE_MG = 3, 12.0  # "give a course now": the retreatment course
@@ -41,6 +42,7 @@ class Session:
         self.source = source or scenario.name
         self.seed = scenario.run.seed if seed is None else seed
         self.compare = False
+        self.comparator: str | None = None  # a registry drug beside the untreated twin
         self.predicting = False  # predict, then watch: ask before the first infusion
         self.stage: StageLike | None = None
         self.given: list[DosingCourse] = []  # courses given with the button, for the download
@@ -66,13 +68,21 @@ class Session:
         self._arm_prediction(0)
         self.arms = [Arm.start(self._main_label(), self.scenario, self.seed)]
         if self.compare:
-            self.arms.append(Arm.start("Untreated", self.scenario.untreated(), self.seed))
+            self.arms += self._twins()
+
+    def _twins(self) -> list[Arm]:
+        """The arms beside the first: the untreated twin, then the comparator drug if chosen."""
+        arms = [Arm.start("Untreated", self.scenario.untreated(), self.seed)]
+        if self.comparator:
+            scenario = comparator_scenario(self.scenario, self.comparator)
+            arms.append(Arm.start(drug_label(self.comparator), scenario, self.seed))
+        return arms
 
     def _main_label(self) -> str:
         drugs = list(dict.fromkeys(t.drug for t in self.scenario.treatments))
         if drugs:  # [[treatments]] from the drug registry
             return "Treated: " + ", ".join(drugs)
-        return "Treated" if self.scenario.dosing.courses else "Scenario (no courses)"
+        return "Treated: alemtuzumab" if self.scenario.dosing.courses else "Scenario (no courses)"
 
     def attach(self, stage: StageLike) -> None:
         self.stage = stage
@@ -95,17 +105,37 @@ class Session:
         self.reset()
 
     def set_compare(self, on: bool) -> None:
-        """Add (or drop) the untreated arm; a new arm catches up to the current day."""
+        """Add (or drop) the untreated arm (and the comparator's); new arms catch up to the
+        current day."""
         if on == self.compare:
             return
         self.compare = on
+        del self.arms[1:]
         if on:
-            arm = Arm.start("Untreated", self.scenario.untreated(), self.seed)
+            self._catch_up(self._twins())
+        self.push_setup()
+
+    def set_comparator(self, name: str | None) -> None:
+        """Compare with a registry drug too (``None``: only the untreated twin); choosing one
+        switches the comparison on. The new arm catches up to the current day."""
+        name = name or None
+        if name is not None:
+            comparator_scenario(self.scenario, name)  # refuses an unknown drug
+        if name == self.comparator and (name is None or self.compare):
+            return
+        self.comparator = name
+        if not self.compare:
+            self.set_compare(name is not None)
+            return
+        del self.arms[2:]
+        if name is not None:
+            self._catch_up(self._twins()[1:])
+        self.push_setup()
+
+    def _catch_up(self, arms: list[Arm]) -> None:
+        for arm in arms:
             self.arms.append(arm)
             arm.advance(self.arms[0].day, guard=self._guard)
-        else:
-            del self.arms[1:]
-        self.push_setup()
 
     def _stop(self) -> None:
         if self.stage is not None:
@@ -223,7 +253,7 @@ class Session:
         if self.stage is None:
             return
         for arm in self.arms:
-            arm.sent = arm.sent_doses = 0
+            arm.sent = arm.sent_doses = arm.sent_scans = 0
             arm.sent_news = len(arm.history.news.items)  # a redrawn view repeats no news
         self.stage.send(
             {"method": "setup", "args": [setup_message(self.scenario, self.arms, self.seed)]}

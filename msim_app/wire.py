@@ -2,7 +2,8 @@
 
 A frame's header is small JSON (the counters of each arm and how many new chart rows follow);
 its bulk travels as raw byte buffers beside it, four per arm: tissue colours, tissue cells,
-antibody particles and the chart rows the browser has not had yet.
+antibody particles and the chart rows the browser has not had yet. Dose days and MRI scans
+(day, new or enlarging, enhancing lesions) not sent before ride in the header.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from msim_app.palette import COLOURS, LEGEND_TISSUE
 
 VIEW_PIXELS = 480  # the tissue view's side on a 1366x768 screen
 COMPARE_PIXELS = 240  # each of the two views side by side
+THREE_PIXELS = 200  # each of three views side by side (a comparator drug too)
 
 
 def setup_message(scenario: Scenario, arms: list[Arm], seed: int) -> dict:
     grid = scenario.grid
-    side = COMPARE_PIXELS if len(arms) > 1 else VIEW_PIXELS
+    side = (VIEW_PIXELS, COMPARE_PIXELS, THREE_PIXELS)[min(len(arms), 3) - 1]
     return {
         "width": grid.width,
         "height": grid.height,
@@ -55,6 +57,7 @@ def frame_message(arms: list[Arm], ended: bool, full: bool) -> tuple[dict, list[
         info["nrows"] = int(rows.shape[0])
         info["doses"] = h.doses[arm.sent_doses :]
         info["news"] = [text for _, text in h.news.items[arm.sent_news :]]
+        info["scans"] = [list(scan) for scan in h.scans[arm.sent_scans :]]
         header["arms"].append(info)
         buffers += [
             frames.site_bytes(arm.model),
@@ -63,4 +66,5 @@ def frame_message(arms: list[Arm], ended: bool, full: bool) -> tuple[dict, list[
             rows.tobytes(),
         ]
         arm.sent, arm.sent_doses, arm.sent_news = h.n, len(h.doses), len(h.news.items)
+        arm.sent_scans = len(h.scans)
     return header, buffers
