@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from model.run import Simulation
 from msim_app.catalog import default_scenario
+from msim_app.classlink import LinkState, encode
 
 PLAY_TIMEOUT = 240_000  # ms: three patients for two years on a busy 2-core machine
 COMPARE_LABEL = "Also compare with (third view)"
@@ -89,4 +90,16 @@ def test_the_lesion_chart_marks_each_recorded_scan_with_its_counts(page: Page) -
     first = recorded[0]
     assert f"day {first[0]}: {first[1]} new or enlarging, {first[2]} enhancing" in summary
     expect(page.locator(".msim-key-scan")).to_be_visible()
+    page.msim_assert_clean()
+
+
+def test_a_class_link_opens_the_comparator_locked_with_the_switch(page: Page) -> None:
+    lock = frozenset({"compare"})
+    state = LinkState(scenario="two-courses", day=30, compare=True, drug="cladribine", locked=lock)
+    page.msim_goto("?" + encode(state))
+    expect(page.locator(".msim-day")).to_have_text("30", timeout=60_000)
+    expect(page.locator(".msim-view")).to_have_count(3)
+    expect(page.locator(".msim-arm-label").nth(2)).to_have_text("Cladribine tablets")
+    expect(page.locator(".msim-comparator-fixed")).to_contain_text("Cladribine tablets")
+    expect(page.locator(".msim-comparator-select")).to_have_count(0)
     page.msim_assert_clean()
