@@ -7,6 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from model.scenario import Scenario
 from msim_app.classlink import LinkState, encode
 from tests.browser.test_app import open_app, step
 
@@ -71,7 +72,8 @@ def test_an_edited_scenario_travels_embedded_in_the_link(browser, page: Page) ->
     slider = page.locator(".msim-slider-disease-flare_rate")
     slider.locator("[role=slider]").focus()
     page.keyboard.press("ArrowRight")
-    expect(slider.locator(".v-label")).to_contain_text("1.9 per year")  # 1.8 -> 1.9
+    edited = Scenario().disease.flare_rate + 0.1  # one step up from the default
+    expect(slider.locator(".v-label")).to_contain_text(f"{edited:.1f} per year")
     step(page, 7)
     link = make_link(page, {"sliders": "locked"})
     assert "toml=" in link and "scenario=" not in link
