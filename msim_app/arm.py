@@ -26,9 +26,16 @@ class Arm:
     sent_scans: int = 0
 
     @classmethod
-    def start(cls, label: str, scenario: Scenario, seed: int) -> Arm:
-        sim = Simulation(scenario, seed)
-        return cls(label=label, sim=sim, history=History(sim))
+    def start_all(cls, arms: list[tuple[str, Scenario]], seed: int) -> list[Arm]:
+        """The same patient at day 0 in each (label, scenario): the history before day 0 is
+        lived once for all of them (:meth:`MSModel.twins`), so a Reset with the comparison on
+        costs one burn-in, not one per view."""
+        models = MSModel.twins([scenario for _, scenario in arms], seed)
+        out = []
+        for (label, scenario), model in zip(arms, models, strict=True):
+            sim = Simulation(scenario, seed, model)
+            out.append(cls(label=label, sim=sim, history=History(sim)))
+        return out
 
     @property
     def model(self) -> MSModel:

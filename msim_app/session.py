@@ -66,17 +66,19 @@ class Session:
         self.prediction: predict.Prediction | None = None
         self.pause_at: int | None = None  # the day Play stops to ask for a prediction
         self._arm_prediction(0)
-        self.arms = [Arm.start(self._main_label(), self.scenario, self.seed)]
-        if self.compare:
-            self.arms += self._twins()
+        arms = [(self._main_label(), self.scenario)]
+        self.arms = Arm.start_all(arms + (self._twin_arms() if self.compare else []), self.seed)
 
-    def _twins(self) -> list[Arm]:
+    def _twin_arms(self) -> list[tuple[str, Scenario]]:
         """The arms beside the first: the untreated twin, then the comparator drug if chosen."""
-        arms = [Arm.start("Untreated", self.scenario.untreated(), self.seed)]
+        arms = [("Untreated", self.scenario.untreated())]
         if self.comparator:
             scenario = comparator_scenario(self.scenario, self.comparator)
-            arms.append(Arm.start(drug_label(self.comparator), scenario, self.seed))
+            arms.append((drug_label(self.comparator), scenario))
         return arms
+
+    def _twins(self) -> list[Arm]:
+        return Arm.start_all(self._twin_arms(), self.seed)
 
     def _main_label(self) -> str:
         drugs = list(dict.fromkeys(t.drug for t in self.scenario.treatments))
@@ -129,7 +131,7 @@ class Session:
             return
         del self.arms[2:]
         if name is not None:
-            self._catch_up(self._twins()[1:])
+            self._catch_up(Arm.start_all(self._twin_arms()[1:], self.seed))
         self.push_setup()
 
     def _catch_up(self, arms: list[Arm]) -> None:
