@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from model.run import simulate
+from model.model import MSModel
+from model.run import simulate, simulate_twins
 from tests.conftest import small_scenario
 
 
@@ -53,8 +54,6 @@ def test_the_seed_draws_the_patient_whatever_the_arm():
 
 
 def test_arms_sharing_one_lived_history_give_exactly_the_runs_made_one_by_one():
-    from model.run import simulate_twins
-
     sc = small_scenario(**{"run.burn_in_years": 0.5, "run.days": 150})
     arms = [sc, sc.untreated(), sc.retreated()]
     shared = simulate_twins(arms, seed=11)
@@ -68,8 +67,6 @@ def test_arms_sharing_one_lived_history_give_exactly_the_runs_made_one_by_one():
 
 
 def test_scenarios_that_differ_before_day_0_live_their_own_histories():
-    from model.model import MSModel
-
     sc = small_scenario(**{"run.burn_in_years": 0.2})
     other = sc.with_overrides({"disease.flare_rate": 3.0})
     assert sc.same_patient_before_day_0(sc.untreated())

@@ -11,6 +11,8 @@ from model.disability import (
 )
 from model.model import MSModel
 from model.mri import Scanner
+from model.patient import draw_patient
+from model.scenario import PatientSettings
 from tests.conftest import small_scenario
 
 
@@ -122,9 +124,6 @@ def test_residents_sleep_through_mild_waves_and_wake_in_strong_ones():
 
 
 def test_patients_differ_in_smouldering_pace_around_a_mean_of_one_without_changing_the_rest():
-    from model.patient import draw_patient
-    from model.scenario import PatientSettings
-
     spread, alike = PatientSettings(progression_sd=0.8), PatientSettings(progression_sd=0.0)
     drawn = [draw_patient(spread, np.random.default_rng(s)) for s in range(400)]
     same = [draw_patient(alike, np.random.default_rng(s)) for s in range(400)]
