@@ -99,7 +99,6 @@ class MSModel(Model):
         self.infection_hazard = 0.0
         self._noticed: list[Event] = []  # infections under way, not yet noticed
         self.patient = draw_patient(scenario.patient, np.random.default_rng(person))
-        self.wave_factor = self.patient.wave_rate_factor(scenario.patient)
         self.day = 0  # the day the next step simulates
         self.events: list[Event] = []
         self.courses_started = 0
@@ -598,7 +597,8 @@ class MSModel(Model):
         # the day's wave, drawn whether or not one comes so every day uses the stream alike;
         # each wave has its own strength: most are mild, a few activate most of the repertoire
         arrives, strength = self.wave_rng.random(), self.wave_rng.exponential()
-        self.flare_today = bool(arrives < d.flare_rate * self.wave_factor / YEAR)
+        factor = self.patient.wave_rate_factor(self.params.patient, self.day / YEAR)
+        self.flare_today = bool(arrives < d.flare_rate * factor / YEAR)
         wave = min(1.0, d.flare_activation * strength) if self.flare_today else 0.0
         if self.day <= self.stirred_until:  # an infection's bystander activation
             wave = min(1.0, wave + self.params.infections.activation_boost)

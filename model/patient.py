@@ -19,16 +19,18 @@ REFERENCE_AGE = 34.0  # the ages below are relative to a typical trial patient
 
 @dataclass(frozen=True)
 class Patient:
-    age: float  # years
+    age: float  # years, at day 0 (the end of the burn-in)
     activity: float  # disease activity: multiplies the rate of activation waves (mean 1)
     drive: float  # homeostatic (IL-21-like) drive of lymphopenic proliferation (median 1)
     thymic_share: float  # share of T-cell renewal that comes from the thymus at this age
     smoulder: float  # pace of relapse-independent (smouldering) progression (mean 1)
 
-    def wave_rate_factor(self, settings: PatientSettings) -> float:
-        """Activity, and the fall of relapse rates with age (Tremlett 2008)."""
+    def wave_rate_factor(self, settings: PatientSettings, years: float = 0.0) -> float:
+        """Activity, and the fall of relapse rates with age (Tremlett 2008), ``years`` after
+        day 0 (negative in the burn-in): the patient ages through the run, so the same
+        person's disease quietens over a decade as a cohort's does."""
         per_5y = 1.0 - settings.age_activity_decline
-        return self.activity * per_5y ** ((self.age - REFERENCE_AGE) / 5.0)
+        return self.activity * per_5y ** ((self.age + years - REFERENCE_AGE) / 5.0)
 
     def record(self) -> dict[str, float]:
         return {f"patient_{k}": round(v, 4) for k, v in asdict(self).items()}

@@ -448,7 +448,7 @@ class Repopulation(Section):
         le=100,
     )
     thyroid_rate: float = _f(
-        0.0032,
+        0.0034,
         "Daily rise of the thyroid autoantibody titre per unit of help from T cells expanded "
         "in lymphopenia (their share of the T-cell baseline times the patient's drive); thyroid "
         "disease starts when the titre reaches 1.",
@@ -457,7 +457,7 @@ class Repopulation(Section):
         le=1,
     )
     itp_rate: float = _f(
-        0.002,
+        0.00213,
         "As thyroid_rate, for the platelet autoantibody of immune thrombocytopenia (ITP).",
         "titre per day",
         ge=0,
@@ -571,7 +571,13 @@ class Memory(Section):
 class PatientSettings(Section):
     """What differs between people: each seed draws one patient from these distributions."""
 
-    age_mean: float = _f(34.0, "Mean age of the patients.", "years", ge=18, le=55)
+    age_mean: float = _f(
+        34.0,
+        "Mean age of the patients at day 0 (after the burn-in); they age through the run.",
+        "years",
+        ge=18,
+        le=55,
+    )
     age_sd: float = _f(
         8.0, "Spread of age (drawn from a normal, kept within 18-55).", "years", ge=0, le=30
     )
@@ -592,7 +598,8 @@ class PatientSettings(Section):
     )
     age_activity_decline: float = _f(
         0.17,
-        "How much the rate of activation waves falls per 5 years of age (relative to age 34).",
+        "How much the rate of activation waves falls per 5 years of age (relative to age 34), "
+        "between patients and as each patient ages through the run.",
         "fraction per 5 years",
         ge=0,
         le=0.9,

@@ -220,3 +220,12 @@ def test_retreatment_rule_gives_a_course_after_a_late_relapse():
     assert course_days, "a relapse more than a year after the course should bring course 2"
     late = [r.start for r in model.relapses if r.start >= 20 + 365]
     assert course_days[0] == late[0] + 30
+
+
+def test_disease_activity_quietens_as_the_patient_ages_through_the_run():
+    settings = Scenario().patient
+    patient = MSModel(small_scenario(), seed=5).patient
+    now = patient.wave_rate_factor(settings)
+    assert patient.wave_rate_factor(settings, -2.0) > now  # younger in the burn-in
+    ten_years_on = patient.wave_rate_factor(settings, 10.0)
+    assert np.isclose(ten_years_on / now, (1 - settings.age_activity_decline) ** 2)
