@@ -306,8 +306,9 @@ PROVENANCE: dict[str, tuple[str, str]] = {
     "memory.b_cell_help": (
         CALIBRATED,
         "B cells in MS act largely as antigen-presenting helpers of T cells (why B-cell "
-        "depletion works, OPERA); set so ARR stays at or below 0.3 in years 3-6 (CARE-MS "
-        "extensions)",
+        "depletion works, OPERA); set so ARR stays at or below 0.3 in years 3-6 and a third "
+        "course by year 6 stays near the published 31-40% (CARE-MS extensions): with less, "
+        "recall comes back before the memory B cells do",
     ),
     "memory.treg_priming": (
         CHOICE,

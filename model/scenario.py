@@ -457,7 +457,7 @@ class Repopulation(Section):
         le=1,
     )
     itp_rate: float = _f(
-        0.00213,
+        0.0021,
         "As thyroid_rate, for the platelet autoantibody of immune thrombocytopenia (ITP).",
         "titre per day",
         ge=0,
@@ -515,7 +515,7 @@ class Memory(Section):
         1000.0, "Mean lifespan of a memory B cell.", "days", ge=30, le=20000
     )
     b_cell_help: float = _f(
-        0.85,
+        0.95,
         "Share of T-cell priming and recall that needs memory B cells to present antigen (the "
         "rest is done by other antigen-presenting cells).",
         "fraction",
