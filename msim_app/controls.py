@@ -161,11 +161,6 @@ def SeedControl(session: Session, on_loaded: Callable[[], None], locked: bool = 
 @solara.component
 def CompareSwitch(session: Session, locked: bool = False) -> None:
     on = solara.use_reactive(session.compare)
-
-    def toggle(value: bool) -> None:
-        on.set(value)
-        session.set_compare(value)
-
     drug = solara.use_reactive(session.comparator or "")
 
     def pick(value: str) -> None:
@@ -173,18 +168,12 @@ def CompareSwitch(session: Session, locked: bool = False) -> None:
         session.set_comparator(value or None)
         on.set(session.compare)
 
+    name = "Treated vs untreated, side by side"
+    _setting_switch(name, name, on, session.set_compare, "msim-compare", locked, session.compare)
     if locked:
-        state = "on" if session.compare else "off"
-        _fixed(f"Treated vs untreated, side by side: {state}", "msim-compare-fixed")
         if session.compare and session.comparator:
             _fixed(f"Also compared with: {drug_label(session.comparator)}", "msim-comparator-fixed")
         return
-    solara.Switch(
-        label="Treated vs untreated, side by side",
-        value=on.value,
-        on_value=toggle,
-        classes=["msim-compare-toggle"],
-    )
     Choice.element(
         label="Also compare with (third view)",
         options=[["", "No other drug"], *([n, lab] for n, lab in comparators())],
@@ -197,21 +186,36 @@ def CompareSwitch(session: Session, locked: bool = False) -> None:
 @solara.component
 def PredictSwitch(session: Session, locked: bool = False) -> None:
     on = solara.use_reactive(session.predicting)
+    _setting_switch(
+        "Predict, then watch",
+        "Predict, then watch (asked before the first infusion)",
+        on,
+        session.set_predicting,
+        "msim-predict",
+        locked,
+        session.predicting,
+    )
+
+
+def _setting_switch(
+    name: str,
+    label: str,
+    on: solara.Reactive[bool],
+    apply: Callable[[bool], None],
+    css: str,
+    locked: bool,
+    current: bool,
+) -> None:
+    """An on/off setting of the session; locked by a class link, it shows its state as text."""
+    if locked:
+        _fixed(f"{name}: {'on' if current else 'off'}", f"{css}-fixed")
+        return
 
     def toggle(value: bool) -> None:
         on.set(value)
-        session.set_predicting(value)
+        apply(value)
 
-    if locked:
-        state = "on" if session.predicting else "off"
-        _fixed(f"Predict, then watch: {state}", "msim-predict-fixed")
-        return
-    solara.Switch(
-        label="Predict, then watch (asked before the first infusion)",
-        value=on.value,
-        on_value=toggle,
-        classes=["msim-predict-toggle"],
-    )
+    solara.Switch(label=label, value=on.value, on_value=toggle, classes=[f"{css}-toggle"])
 
 
 @solara.component
