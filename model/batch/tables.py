@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -227,17 +228,12 @@ def relapse_free_curves(
         )
         for run_id, day in zip(table["run_id"].to_pylist(), table["day"].to_pylist(), strict=True):
             onsets[run_id].append(day)
-    out = {}
-    for key, g in ok_rows(rows).items():
-        times, observed = [], []
-        for r in g:
-            start = r["follow_up_start_day"]
-            after = [d for d in onsets.get(r["run_id"], []) if d >= start]
-            times.append((min(after) if after else r["days"]) - start)
-            observed.append(bool(after))
-        days, surv = kaplan_meier(np.array(times), np.array(observed))
-        out[key] = (days, surv, len(g))
-    return out
+
+    def first_relapse(r: dict[str, Any]) -> int | None:
+        after = [d for d in onsets.get(r["run_id"], []) if d >= r["follow_up_start_day"]]
+        return min(after) if after else None
+
+    return _free_curves(rows, first_relapse)
 
 
 def worsening_free_curves(
@@ -245,17 +241,26 @@ def worsening_free_curves(
 ) -> dict[tuple[int, str], tuple[np.ndarray, np.ndarray, int]]:
     """Kaplan-Meier fraction free of 6-month confirmed disability worsening (the day it was
     first seen, ``cdw_6m_day``) from the start of follow-up, per arm and point."""
+
+    def first_worsening(r: dict[str, Any]) -> float | None:
+        day = r["cdw_6m_day"]
+        return None if day is None or (isinstance(day, float) and np.isnan(day)) else day
+
+    return _free_curves([r for r in rows if "cdw_6m_day" in r], first_worsening)
+
+
+def _free_curves(
+    rows: list[dict[str, Any]], first_day: Callable[[dict[str, Any]], float | None]
+) -> dict[tuple[int, str], tuple[np.ndarray, np.ndarray, int]]:
+    """Kaplan-Meier fraction free of an event from the start of follow-up, per arm and point;
+    ``first_day`` gives a run's first event day, or None (censored at the end of the run)."""
     out = {}
     for key, g in ok_rows(rows).items():
-        g = [r for r in g if "cdw_6m_day" in r]
-        if not g:
-            continue
         times, observed = [], []
         for r in g:
-            start, day = r["follow_up_start_day"], r["cdw_6m_day"]
-            seen = day is not None and not (isinstance(day, float) and np.isnan(day))
-            times.append(max((day if seen else r["days"]) - start, 0))
-            observed.append(seen)
+            day = first_day(r)
+            times.append(max((r["days"] if day is None else day) - r["follow_up_start_day"], 0))
+            observed.append(day is not None)
         days, surv = kaplan_meier(np.array(times), np.array(observed))
         out[key] = (days, surv, len(g))
     return out
