@@ -31,12 +31,15 @@ tables (see :mod:`model.agents` for why), viewed as objects through :meth:`MSMod
 from __future__ import annotations
 
 import copy
+import copyreg
 import math
 from collections.abc import Sequence
 
 import numpy as np
 from mesa import Model
 from mesa.discrete_space import OrthogonalMooreGrid
+from mesa.discrete_space.grid import pickle_gridcell
+from mesa.discrete_space.property_layer import create_property_accessors
 from scipy import ndimage
 
 from model.agents import (
@@ -64,7 +67,7 @@ RELAPSE_GAP = 30  # clinical definition: a new relapse starts >= 30 days after t
 
 class Infusion:
     """One infusion day of a course, scheduled as a Mesa event (Mesa keeps weak references,
-    so the model holds these objects)."""
+    so the model holds these objects; ``event`` cancels it)."""
 
     def __init__(self, model: MSModel, course: int, day: int, dose_mg: float, first: bool):
         self.model, self.course, self.day, self.dose_mg, self.first = (
@@ -74,13 +77,42 @@ class Infusion:
             dose_mg,
             first,
         )
+        self.event = None
 
     def give(self) -> None:
         self.model.infuse(self)
 
 
+def _one_cell_class(grid: OrthogonalMooreGrid) -> None:
+    """Give a copied grid's cells one class again, with the tissue's property accessors.
+
+    Mesa 3.5 rebuilds every unpickled (or deep-copied) grid cell with a class of its own, which
+    has none of the property-layer accessors (``cell.integrity`` fails) and cannot be pickled
+    again. This puts the cells back in one class, made and registered as Mesa makes the
+    original's."""
+    cells = list(grid.all_cells)
+    if not cells or len({type(c) for c in cells[:2]}) == 1:
+        return
+    klass = type(
+        "GridCell", (type(cells[0]).__bases__[0],), {"_mesa_properties": set(), "__slots__": ()}
+    )
+    copyreg.pickle(klass, pickle_gridcell)
+    for cell in cells:
+        cell.__class__ = klass
+    grid.cell_klass = klass
+    for layer in grid._mesa_property_layers.values():
+        accessor = create_property_accessors(layer.data, docstring=f"accessor for {layer.name}")
+        setattr(klass, layer.name, accessor)
+        klass._mesa_properties.add(layer.name)
+
+
 class MSModel(Model):
     """Immune attack on myelin in MS, and alemtuzumab, on a Mesa grid."""
+
+    def __setstate__(self, state: dict) -> None:
+        """A copy (``copy.deepcopy``, a pickle: the app's twins and timeline) mends its grid."""
+        self.__dict__.update(state)
+        _one_cell_class(self.grid)
 
     def __init__(
         self, scenario: Scenario | None = None, seed: int | None = None, *, start: bool = True
@@ -103,6 +135,7 @@ class MSModel(Model):
         self.events: list[Event] = []
         self.courses_started = 0
         self._infusions: list[Infusion] = []
+        self.retreating = True  # the retreatment rule applies (until treatment is stopped)
         self.therapy = Therapies(self, drug)  # the scenario's [[treatments]] (model.therapy)
 
         g = scenario.grid
@@ -235,7 +268,7 @@ class MSModel(Model):
         for d in range(course.days):
             inf = Infusion(self, index, course.start_day + d, course.dose_mg, first and d == 0)
             self._infusions.append(inf)
-            self.schedule_event(inf.give, at=inf.day + 0.5)
+            inf.event = self.schedule_event(inf.give, at=inf.day + 0.5)
 
     def give_course_now(self, days: int = 3, dose_mg: float = 12.0) -> DosingCourse:
         """Start a course on the next simulated day (the app's "give a course" button)."""
@@ -243,12 +276,34 @@ class MSModel(Model):
         self.schedule_course(course)
         return course
 
+    def stop_treatment(self) -> None:
+        """From today on nothing more is given: no infusion, no dose of any drug, no
+        retreatment (a choice made partway through a run: the app's "branch here"). What is
+        already in the body clears as it would."""
+        self._cancel_plan()
+        self.events.append(Event(self.day, "treatment_change", "all treatment stopped"))
+
+    def switch_to(self, drug: str) -> None:
+        """Stop everything planned and start ``drug``'s standard regimen (the registry's) today."""
+        self._cancel_plan()
+        self.therapy.start_drug(drug)
+        self.events.append(Event(self.day, "treatment_change", f"switched to {drug}"))
+
+    def _cancel_plan(self) -> None:
+        today = self.day
+        for inf in self._infusions:
+            if inf.day >= today:
+                inf.event.cancel()
+        self._infusions = [i for i in self._infusions if i.day < today]
+        self.therapy.stop()
+        self.retreating = False
+
     def _consider_retreatment(self) -> None:
         """A relapse long after the last course brings another course, if the scenario says so."""
         rule = self.params.dosing.retreatment
         starts = [i.day for i in self._infusions if i.first]
         extra = len(starts) - len(self.params.dosing.courses) - self.therapy.cd52_courses
-        if not rule.enabled or extra >= rule.max_courses or not starts:
+        if not (rule.enabled and self.retreating) or extra >= rule.max_courses or not starts:
             return
         start = self.day + rule.delay_days
         if self.day - max(starts) >= rule.min_gap_days and start < self.params.run.days:

@@ -34,7 +34,7 @@ from model.agents import BLOOD
 from model.drugs import registry
 from model.kinds import Kind
 from model.records import Event
-from model.scenario import CD52, DosingCourse
+from model.scenario import CD52, DosingCourse, Treatment
 
 if TYPE_CHECKING:
     from model.model import MSModel
@@ -81,43 +81,68 @@ class Therapies:
         """Day 0: read the scenario's treatments (``model.params`` as it is now, after the
         burn-in), plan every dose and schedule alemtuzumab's infusions (Mesa's clock starts at
         day 0). Until then nothing acts: the burn-in is untreated."""
-        scenario = self.model.params
-        used = {t.drug for t in scenario.treatments}
-        if not used:
-            return
+        treatments = self.model.params.treatments
         names = registry().names
-        streams = self.seed.spawn(len(names))
-        for name in sorted(used, key=names.index):
-            self.drugs[name] = _Drug(name, streams[names.index(name)])
-        for t in scenario.treatments:
-            spec = self.drugs[t.drug].spec
-            days = t.dose_days(scenario.run.days)
-            split = getattr(spec, "first_dose_split_days", 0)
-            if split and days:  # the first dose as two halves
-                (day, mg), rest = days[0], days[1:]
-                days = [(day, mg / 2), (day + split, mg / 2), *rest]
-            for day, mg in days:
-                if day < scenario.run.days:
-                    self.plan.setdefault(day, []).append((t.drug, mg))
-        self._schedule_infusions()
+        for name in sorted({t.drug for t in treatments}, key=names.index):
+            self._drug(name)
+        for t in treatments:
+            self._plan(t)
 
-    # ---------------------------------------------------------------- alemtuzumab
-    def _schedule_infusions(self) -> None:
-        """Alemtuzumab treatments become courses of infusions, exactly like ``[dosing]``'s."""
-        for t in self.model.params.treatments:
-            if self.drugs[t.drug].spec.mechanism != CD52:
-                continue
-            days = t.dose_days(self.model.params.run.days)
-            if not days:
-                continue
+    def start_drug(self, name: str) -> None:
+        """``name``'s standard regimen (``model/data/drugs.toml``) from today on: a switch of
+        therapy partway through a run."""
+        day = self.model.day
+        for step in registry().drugs[name].regimen:
+            timing = {"until_end": True} if step.until_end else {"doses": step.doses}
+            self._plan(
+                Treatment(
+                    drug=name,
+                    start_day=day + step.offset_days,
+                    interval_days=step.interval_days,
+                    **timing,
+                )
+            )
+
+    def stop(self) -> None:
+        """No dose from today on (what is in the body clears as it would)."""
+        today = self.model.day
+        self.plan = {day: doses for day, doses in self.plan.items() if day < today}
+
+    def _drug(self, name: str) -> _Drug:
+        """The drug's state, made on first use with its own stream: child ``i`` (its place in
+        the registry) of the drug seed, whenever it is first given."""
+        if name not in self.drugs:
+            i = registry().names.index(name)
+            s = self.seed
+            stream = np.random.SeedSequence(
+                s.entropy, spawn_key=(*s.spawn_key, i), pool_size=s.pool_size
+            )
+            self.drugs[name] = _Drug(name, stream)
+        return self.drugs[name]
+
+    def _plan(self, t: Treatment) -> None:
+        """Plan every dose of ``t`` before the end of the run; alemtuzumab's become courses of
+        infusions, exactly like ``[dosing]``'s."""
+        spec = self._drug(t.drug).spec
+        days = t.dose_days(self.model.params.run.days)
+        if not days:
+            return
+        if spec.mechanism == CD52:
             index = len(self.model.params.dosing.courses) + self.cd52_courses
             self.cd52_courses += 1
-            self.model.schedule_course(
-                DosingCourse(start_day=days[0][0], days=1, dose_mg=days[0][1]), index=index
-            )
-            for day, mg in days[1:]:  # the rest of the course: not a course's first day
+            (day, mg), rest = days[0], days[1:]
+            self.model.schedule_course(DosingCourse(start_day=day, days=1, dose_mg=mg), index)
+            for day, mg in rest:  # the rest of the course: not a course's first day
                 course = DosingCourse(start_day=day, days=1, dose_mg=mg)
                 self.model.schedule_course(course, index=index, first=False)
+            return
+        split = getattr(spec, "first_dose_split_days", 0)
+        if split:  # the first dose as two halves
+            (day, mg), rest = days[0], days[1:]
+            days = [(day, mg / 2), (day + split, mg / 2), *rest]
+        for day, mg in days:
+            if day < self.model.params.run.days:
+                self.plan.setdefault(day, []).append((t.drug, mg))
 
     # ---------------------------------------------------------------- the day
     def daily(self) -> None:

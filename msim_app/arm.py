@@ -5,37 +5,65 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from model.model import MSModel
 from model.run import Simulation
 from model.scenario import Scenario
 from msim_app.history import History
+from msim_app.timeline import Choice, Timeline
 
 
 @dataclass
 class Arm:
-    """A simulation plus its chart rows; ``sent`` counts the rows already sent to the browser."""
+    """A simulation plus its chart rows and its timeline (for going back); ``role`` is
+    "treated", "untreated", "comparator" or "branch"; ``sent`` counts the rows already sent to
+    the browser."""
 
     label: str
     sim: Simulation
     history: History
+    role: str = "treated"
+    timeline: Timeline = field(init=False)
     sent: int = 0
     sent_doses: int = 0
     sent_news: int = 0
     sent_scans: int = 0
 
+    def __post_init__(self) -> None:
+        self.timeline = Timeline(self.sim)
+
     @classmethod
-    def start_all(cls, arms: list[tuple[str, Scenario]], seed: int) -> list[Arm]:
-        """The same patient at day 0 in each (label, scenario): the history before day 0 is
-        lived once for all of them (:meth:`MSModel.twins`), so a Reset with the comparison on
-        costs one burn-in, not one per view."""
-        models = MSModel.twins([scenario for _, scenario in arms], seed)
+    def start_all(cls, arms: list[tuple[str, str, Scenario]], seed: int) -> list[Arm]:
+        """The same patient at day 0 in each (label, role, scenario): the history before day 0
+        is lived once for all of them (:meth:`MSModel.twins`), so a Reset with the comparison
+        on costs one burn-in, not one per view."""
+        models = MSModel.twins([scenario for _, _, scenario in arms], seed)
         out = []
-        for (label, scenario), model in zip(arms, models, strict=True):
+        for (label, role, scenario), model in zip(arms, models, strict=True):
             sim = Simulation(scenario, seed, model)
-            out.append(cls(label=label, sim=sim, history=History(sim)))
+            out.append(cls(label=label, sim=sim, history=History(sim), role=role))
         return out
+
+    def branch(self, label: str, choice: Choice) -> Arm:
+        """A copy of this arm as it is now, with ``choice`` made in it: the same patient and
+        the same later triggers (waves, infections), another treatment from today."""
+        sim = Timeline(self.sim).restore(self.day)  # a copy, through the snapshot's bytes
+        arm = Arm(label=label, sim=sim, history=History(sim), role="branch")
+        arm.timeline.choose(sim, choice)
+        arm.history.sync()
+        return arm
+
+    def choose(self, choice: Choice) -> None:
+        """Make ``choice`` in this arm now (it replaces any choice of the old future)."""
+        self.timeline.choose(self.sim, choice)
+
+    def go_back(self, day: int, guard: Callable[[], None] | None = None) -> None:
+        """The arm as it was at the start of ``day`` (not before its timeline's first day)."""
+        self.sim = self.timeline.restore(max(day, self.timeline.first_day), guard)
+        self.history = History(self.sim)
+        self.history.sync()
+        self.sent = self.sent_doses = self.sent_news = self.sent_scans = 0
 
     @property
     def model(self) -> MSModel:
@@ -55,7 +83,9 @@ class Arm:
         done = 0
         try:
             while done < days:
+                self.timeline.before_day(self.sim)
                 self.sim.advance(1)
+                self.timeline.after_day(self.sim)
                 done += 1
                 if guard is not None:
                     guard()

@@ -52,6 +52,8 @@ METHODS = frozenset(
         "predict",
         "skip_prediction",
         "set_predicting",
+        "go_to",
+        "branch",
     }
 )
 

@@ -2,9 +2,10 @@
 
 A tab's memory is its models: the agent tables (numpy columns, one row per lymphocyte or
 antibody particle, grown by doubling), the tissue grid (a Mesa cell and a myelin-site agent per
-site, about 1.5 kB each), the recorded days and events, and the chart rows. The estimate below
-adds those up from the live objects (cheap enough to take after every simulated day) and was
-checked against the process's resident memory (``bench/class_light.py --memory``).
+site, about 1.5 kB each), the recorded days and events, the chart rows and the timeline's
+compressed snapshots. The estimate below adds those up from the live objects (cheap enough to
+take after every simulated day) and was checked against the process's resident memory
+(``bench/class_light.py --memory``).
 
 A scenario within the schema's ranges stays far below the cap at any run length, but the
 "Give a course now" button can pile antibody up without end (each course adds particles the
@@ -57,7 +58,7 @@ def arm_bytes(arm: Arm) -> int:
         if table is not None:
             total += table_bytes(table)
     recorder = arm.sim.recorder
-    total += recorder._rows.nbytes + arm.history.rows.nbytes
+    total += recorder._rows.nbytes + arm.history.rows.nbytes + arm.timeline.nbytes()
     return total + EVENT_BYTES * len(model.events)
 
 

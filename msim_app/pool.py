@@ -307,6 +307,12 @@ class RemoteSession:
         self._call("set_predicting", on)
         self.predicting = on
 
+    def go_to(self, day: int) -> None:
+        self._call("go_to", day)
+
+    def branch(self, kind: str, drug: str | None = None) -> str:
+        return self._call("branch", kind, drug)
+
     def csv_bytes(self) -> bytes:
         return self._call("csv_bytes")
 

@@ -13,12 +13,14 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from model.drugs import registry
 from model.scenario import DosingCourse, Scenario
 from msim_app import memory, predict
 from msim_app.arm import Arm
 from msim_app.exports import run_csv, settings
 from msim_app.inspector import describe_site
 from msim_app.therapies import comparator_scenario, drug_label
+from msim_app.timeline import Choice
 from msim_app.wire import frame_message, setup_message
 
 COURSE_DAYS, COURSE_MG = 3, 12.0  # "give a course now": the retreatment course
@@ -45,7 +47,6 @@ class Session:
         self.comparator: str | None = None  # a registry drug beside the untreated twin
         self.predicting = False  # predict, then watch: ask before the first infusion
         self.stage: StageLike | None = None
-        self.given: list[DosingCourse] = []  # courses given with the button, for the download
         self.on_inspect: Callable[[dict | None], None] = lambda details: None
         self.arms: list[Arm] = []
         self.frame_budget = FRAME_BUDGET_S
@@ -62,20 +63,32 @@ class Session:
         self.arms = []
         if heavy:
             memory.give_back()
-        self.given = []
+        self.furthest = 0  # the last day simulated: the timeline reaches back from here
         self.prediction: predict.Prediction | None = None
         self.pause_at: int | None = None  # the day Play stops to ask for a prediction
         self._arm_prediction(0)
-        arms = [(self._main_label(), self.scenario)]
+        arms = [(self._main_label(), "treated", self.scenario)]
         self.arms = Arm.start_all(arms + (self._twin_arms() if self.compare else []), self.seed)
 
-    def _twin_arms(self) -> list[tuple[str, Scenario]]:
+    def _twin_arms(self) -> list[tuple[str, str, Scenario]]:
         """The arms beside the first: the untreated twin, then the comparator drug if chosen."""
-        arms = [("Untreated", self.scenario.untreated())]
+        arms = [("Untreated", "untreated", self.scenario.untreated())]
         if self.comparator:
             scenario = comparator_scenario(self.scenario, self.comparator)
-            arms.append((drug_label(self.comparator), scenario))
+            arms.append((drug_label(self.comparator), "comparator", scenario))
         return arms
+
+    def _branches(self) -> list[Arm]:
+        return [arm for arm in self.arms if arm.role == "branch"]
+
+    @property
+    def given(self) -> list[DosingCourse]:
+        """The courses given with the button (still in the treated arm's timeline)."""
+        return [
+            DosingCourse(start_day=c.day, days=c.days, dose_mg=c.dose_mg)
+            for c in self.arms[0].timeline.choices
+            if c.kind == "course"
+        ]
 
     def _twins(self) -> list[Arm]:
         return Arm.start_all(self._twin_arms(), self.seed)
@@ -112,9 +125,11 @@ class Session:
         if on == self.compare:
             return
         self.compare = on
+        branches = self._branches()
         del self.arms[1:]
         if on:
             self._catch_up(self._twins())
+        self.arms += branches
         self.push_setup()
 
     def set_comparator(self, name: str | None) -> None:
@@ -129,9 +144,11 @@ class Session:
         if not self.compare:
             self.set_compare(name is not None)
             return
+        branches = self._branches()
         del self.arms[2:]
         if name is not None:
             self._catch_up(Arm.start_all(self._twin_arms()[1:], self.seed))
+        self.arms += branches
         self.push_setup()
 
     def _catch_up(self, arms: list[Arm]) -> None:
@@ -159,6 +176,7 @@ class Session:
         done = self.arms[0].advance(days, deadline, self._guard)
         for arm in self.arms[1:]:
             arm.advance(done, guard=self._guard)
+        self.furthest = max(self.furthest, self.day)
         return done
 
     def _guard(self) -> None:
@@ -230,6 +248,7 @@ class Session:
 
     def _frame(self, full: bool) -> tuple[dict, list[bytes]]:
         header, buffers = frame_message(self.arms, self.day >= self.run_days, full)
+        header["furthest"] = self.furthest
         header["ask_prediction"] = self.pause_at is not None and self.day >= self.pause_at
         p = self.prediction
         header["prediction"] = None if p is None else p.to_json()
@@ -242,12 +261,46 @@ class Session:
         planned = [*arm.model.params.dosing.courses, *self.given]
         if any(c.start_day <= arm.day < c.start_day + c.days for c in planned):
             return "A course is already under way."
-        course = arm.model.give_course_now(days=COURSE_DAYS, dose_mg=COURSE_MG)
-        self.given.append(course)
-        return (
-            f"A {COURSE_DAYS}-day course of {COURSE_MG:g} mg a day starts on day "
-            f"{course.start_day}."
-        )
+        arm.choose(Choice(arm.day, "course", days=COURSE_DAYS, dose_mg=COURSE_MG))
+        self.furthest = self.day  # the old future is gone (a branch keeps its own)
+        return f"A {COURSE_DAYS}-day course of {COURSE_MG:g} mg a day starts on day {arm.day}."
+
+    # ------------------------------------------------------------------ rewind and branch
+    def go_to(self, day: int) -> None:
+        """Show the run at the start of ``day`` (0 to the last day simulated): back through
+        the timeline, or forward again the same way. A branch that began after ``day`` goes."""
+        self._stop()
+        day = max(0, min(int(day), self.furthest))
+        if day > self.day:
+            self.advance(day - self.day)
+        elif day < self.day:
+            self.arms = [a for a in self.arms if a.timeline.first_day <= day]
+            for arm in self.arms:
+                arm.go_back(day, self._guard)
+            if self.prediction is not None and self.prediction.day > day:
+                self.prediction = None  # asked again when the run gets there
+            self._arm_prediction(day)
+        self.push_setup()
+
+    def branch(self, kind: str, drug: str | None = None) -> str:
+        """A new view beside the others: the treated patient as they are today, with another
+        choice (a course of alemtuzumab now, stop all treatment, switch to a drug of the
+        registry). It replaces an earlier branch. The message for the page."""
+        self._stop()
+        arm, day = self.arms[0], self.day
+        if kind == "course":
+            what = "a course of alemtuzumab"
+        elif kind == "stop":
+            what = "all treatment stopped"
+        elif kind == "switch" and drug in registry().names:
+            what = f"switched to {registry().drugs[drug].label}"
+        else:
+            raise ValueError(f"cannot branch with {kind!r} {drug or ''}".strip())
+        choice = Choice(day, kind, drug or "", days=COURSE_DAYS, dose_mg=COURSE_MG)
+        branch = arm.branch(f"Branch, day {day}: {what}", choice)
+        self.arms = [a for a in self.arms if a.role != "branch"] + [branch]
+        self.push_setup()
+        return f"Branch at day {day}: {what}. Play runs both on the same patient."
 
     # ------------------------------------------------------------------ the browser
     def push_setup(self) -> None:

@@ -22,11 +22,12 @@ from msim_app.palette import COLOURS, LEGEND_TISSUE
 VIEW_PIXELS = 480  # the tissue view's side on a 1366x768 screen
 COMPARE_PIXELS = 240  # each of the two views side by side
 THREE_PIXELS = 200  # each of three views side by side (a comparator drug too)
+FOUR_PIXELS = 150  # each of four (a branch too)
 
 
 def setup_message(scenario: Scenario, arms: list[Arm], seed: int) -> dict:
     grid = scenario.grid
-    side = (VIEW_PIXELS, COMPARE_PIXELS, THREE_PIXELS)[min(len(arms), 3) - 1]
+    side = (VIEW_PIXELS, COMPARE_PIXELS, THREE_PIXELS, FOUR_PIXELS)[min(len(arms), 4) - 1]
     return {
         "width": grid.width,
         "height": grid.height,
@@ -35,6 +36,7 @@ def setup_message(scenario: Scenario, arms: list[Arm], seed: int) -> dict:
         "baseline_days": scenario.run.baseline_days,
         "vessels": [frames.vessel_sites(arm.model) for arm in arms],
         "labels": [arm.label for arm in arms],
+        "roles": [arm.role for arm in arms],  # treated, untreated, comparator, branch
         "columns": list(CHART_COLUMNS),
         "kinds": [{"key": k.key, "name": k.short, "colour": k.colour} for k in Kind],
         "legend_tissue": LEGEND_TISSUE,

@@ -202,3 +202,53 @@ def test_cladribine_b_cells_fall_most_weeks_after_the_tablets_and_recover_within
     # published: 80-90% down at weeks 9-13; here the nadir comes earlier (docs/therapies.md)
     assert b[lowest] < 0.3 and 20 + 5 * 7 <= lowest <= 20 + 13 * 7
     assert b[20 + 48 * 7 :].mean() > 0.5  # recovering by week 48
+
+
+# ---------------------------------------------------------------- choices partway through a run
+
+
+def _run_with(sc, choice_day: int, choose, days: int, seed: int = 5) -> pd.DataFrame:
+    sim = Simulation(sc, seed=seed)
+    sim.advance(choice_day)
+    choose(sim.model)
+    sim.advance(days - choice_day)
+    return sim.result().timeseries
+
+
+def test_switching_drug_partway_is_the_run_of_a_scenario_that_starts_it_that_day():
+    base = small_scenario(**{"dosing.courses": [], "run.days": 260})
+    switched = _run_with(base, 90, lambda m: m.switch_to("ocrelizumab"), 260)
+    regimen = registry().drugs["ocrelizumab"].regimen
+    planned = base.with_overrides(
+        {
+            "treatments": [
+                {
+                    "drug": "ocrelizumab",
+                    "start_day": 90 + step.offset_days,
+                    "interval_days": step.interval_days,
+                    **({"until_end": True} if step.until_end else {"doses": step.doses}),
+                }
+                for step in regimen
+            ]
+        }
+    )
+    fresh = simulate(planned, seed=5).timeseries
+    pd.testing.assert_frame_equal(switched, fresh)
+    assert switched["b_cells"].iloc[200] < 0.5 * switched["b_cells"].iloc[80]
+
+
+def test_stopping_treatment_cancels_the_courses_still_to_come():
+    two = small_scenario(
+        **{
+            "run.days": 240,
+            "dosing.courses": [
+                {"start_day": 20, "days": 3, "dose_mg": 12.0},
+                {"start_day": 150, "days": 3, "dose_mg": 12.0},
+            ],
+        }
+    )
+    stopped = _run_with(two, 100, lambda m: m.stop_treatment(), 240)
+    one = simulate(two.with_overrides({"dosing.courses": two.dosing.courses[:1]}), seed=5)
+    pd.testing.assert_frame_equal(stopped, one.timeseries)
+    both = simulate(two, seed=5).timeseries
+    assert not both["antibody"].iloc[150:160].eq(stopped["antibody"].iloc[150:160]).all()
