@@ -34,6 +34,7 @@ CONTROLS: dict[str, str] = {
     "sliders": "Parameter sliders",
     "speed": "Speed",
     "course": "Give a course now",
+    "timeline": "Timeline: go back to a day, branch here",
 }
 SPEEDS = ("slow", "normal", "fast", "faster", "fastest")
 SEED_MAX = 2**32 - 1

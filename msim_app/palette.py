@@ -29,6 +29,7 @@ COLOURS: dict[str, str] = {
     "relapse": "#D55E00",  # relapse periods and counts (Okabe-Ito vermilion)
     "untreated": "#555560",  # the untreated twin's dashed curves
     "comparator": "#CC79A7",  # a comparator drug's dotted curves (Okabe-Ito reddish purple)
+    "branch": "#8C6D00",  # a branch's dash-dot curves (dark ochre, between black and orange)
     "infection": "#E69F00",  # infections so far (Okabe-Ito orange, dotted)
     "edss": "#000000",  # disability score (black)
 }

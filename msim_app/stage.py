@@ -45,7 +45,7 @@ class Stage(ipyvue.VueTemplate):
     notice = traitlets.Unicode("").tag(sync=True)  # one-line message under the toolbar
     error = traitlets.Unicode("").tag(sync=True)  # a failed step: an alert above everything
     predict_problem = traitlets.Unicode("").tag(sync=True)  # why a prediction was not taken
-    # controls a class link locked (shown, not changeable) or hid: "speed", "course"
+    # controls a class link locked (shown, not changeable) or hid: "speed", "course", "timeline"
     locked = traitlets.List([]).tag(sync=True)
     hidden = traitlets.List([]).tag(sync=True)
 
@@ -117,6 +117,25 @@ class Stage(ipyvue.VueTemplate):
             except Exception as err:
                 log.exception("give_course failed")
                 self.notice = f"Could not give a course: {err}"
+
+    def vue_go_to(self, data: Any = None) -> None:
+        """The timeline slider let go: the run as it was (or will be again) on that day."""
+        if isinstance(data, dict) and "timeline" not in self.locked + self.hidden:
+            self.notice = ""
+            self._call("go_to", parse=lambda: (int(data.get("day", 0)),))
+
+    def vue_branch(self, data: Any = None) -> None:
+        """Branch here: the treated patient from today under another choice, beside the rest."""
+        if not isinstance(data, dict) or self.session is None:
+            return
+        if "timeline" in self.locked + self.hidden:
+            self.notice = "The class link does not let this page branch."
+            return
+        try:
+            self.notice = self.session.branch(str(data.get("kind", "")), data.get("drug"))
+        except Exception as err:
+            log.exception("branch failed")
+            self.notice = f"Could not branch: {err}"
 
     def vue_predict(self, data: Any = None) -> None:
         """The student's prediction; a bad one is explained in the prediction panel."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.drugs import registry
 from model.kinds import Kind
 from model.scenario import Scenario
 from msim_app import frames
@@ -44,7 +45,10 @@ def setup_message(scenario: Scenario, arms: list[Arm], seed: int) -> dict:
         "scenario": scenario.name,
         "seed": seed,
         "file_stem": file_stem(scenario.name, seed),  # the picture's name: + "-day<N>.png"
-        "blood": blood_setup(arms[0].history.base),  # the blood panel's scale (first arm)
+        "blood": blood_setup(arms[0].history.base),
+        "drugs": [
+            [name, drug.label] for name, drug in registry().drugs.items()
+        ],  # to switch to  # the blood panel's scale (first arm)
     }
 
 

@@ -74,3 +74,23 @@ def test_scenarios_that_differ_before_day_0_live_their_own_histories():
     a, b = MSModel.twins([sc, other], seed=2)
     assert a.grid.integrity.data.tolist() == MSModel(sc, seed=2).grid.integrity.data.tolist()
     assert b.grid.integrity.data.tolist() == MSModel(other, seed=2).grid.integrity.data.tolist()
+
+
+def test_a_copied_patient_reads_its_tissue_and_copies_again_the_same():
+    """The twins are deep copies and the app's timeline pickles them: every site of a copy
+    reads its tissue (Mesa gives unpickled cells a class each, without the accessors), and a
+    copy of a copy lives the same days."""
+    import pickle
+
+    sc = small_scenario(**{"run.burn_in_years": 0.1})
+    copied, lived = MSModel.twins([sc, sc.untreated()], seed=3)
+    for model in (copied, lived):
+        assert [model.site(x, 5).integrity for x in range(sc.grid.width)] == [
+            float(v) for v in model.grid.integrity.data[:, 5]
+        ]
+    again = pickle.loads(pickle.dumps(pickle.loads(pickle.dumps(copied))))
+    for model in (copied, again):
+        for _ in range(30):
+            model.step()
+    assert again.observation == copied.observation
+    assert again.site(7, 7).describe() == copied.site(7, 7).describe()
