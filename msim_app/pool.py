@@ -297,8 +297,8 @@ class RemoteSession:
     def inspect(self, arm_index: int, x: int, y: int) -> dict | None:
         return self._call("inspect", arm_index, x, y)
 
-    def predict(self, cd4: list, b_cells: list, relapses: object) -> None:
-        self._call("predict", cd4, b_cells, relapses)
+    def predict(self, cd4: list, b_cells: list, relapses: object, sketch: object = None) -> None:
+        self._call("predict", cd4, b_cells, relapses, sketch)
 
     def skip_prediction(self) -> None:
         self._call("skip_prediction")

@@ -2,6 +2,10 @@
 counts (as % of baseline) a few months on and to the relapses of the next two years; the run
 then draws over the prediction and the page shows how close it was.
 
+The counts are typed, or read from curves the student sketches on the blood chart; a sketched
+curve travels with the prediction (days after its day, % of baseline), is drawn instead of the
+straight lines between the points and goes into the CSV.
+
 Everything is read from the recorded chart rows (:class:`~msim_app.history.History`).
 """
 
@@ -19,6 +23,7 @@ MONTHS = (3, 6, 12, 24)  # the predicted points, months after the prediction's d
 HORIZON = 2 * round(YEAR)  # days the prediction covers
 MOST_PCT = 400.0
 MOST_RELAPSES = 30
+MOST_SKETCH_POINTS = 200  # per curve (the page thins a longer stroke)
 CD4, B = CHART_COLUMNS.index("cd4_pct"), CHART_COLUMNS.index("b_cells_pct")
 RELAPSES = CHART_COLUMNS.index("relapses")
 
@@ -41,13 +46,26 @@ class Prediction:
     cd4: tuple[float, ...]
     b_cells: tuple[float, ...]
     relapses: int
+    # sketched curves: (days after ``day``, % of baseline), days increasing; empty when typed
+    sketch_cd4: tuple[tuple[int, float], ...] = ()
+    sketch_b_cells: tuple[tuple[int, float], ...] = ()
 
     @classmethod
     def checked(
-        cls, day: int, start: tuple[float, float], cd4: list, b_cells: list, relapses: object
+        cls,
+        day: int,
+        start: tuple[float, float],
+        cd4: list,
+        b_cells: list,
+        relapses: object,
+        sketch: object = None,
     ) -> Prediction:
         """A prediction from the page's inputs; ValueError naming every bad one, in plain words."""
         problems: list[str] = []
+        curves = sketch if isinstance(sketch, dict) else {}
+        if sketch is not None and not isinstance(sketch, dict):
+            problems.append("the sketch could not be read")
+        drawn = {key: _sketch(curves.get(key), name, problems) for key, name in SKETCHED}
 
         def pcts(values: list, what: str) -> tuple[float, ...]:
             try:
@@ -68,10 +86,34 @@ class Prediction:
             problems.append(f"give the relapses as a whole number from 0 to {MOST_RELAPSES}")
         if problems:
             raise ValueError("; ".join(problems))
-        return cls(day, start, cd4_pct, b_pct, n)
+        return cls(day, start, cd4_pct, b_pct, n, drawn["cd4"], drawn["b_cells"])
 
     def to_json(self) -> dict:
         return {**asdict(self), "offsets": offsets(), "months": list(MONTHS)}
+
+
+SKETCHED = (("cd4", "CD4 T-cell"), ("b_cells", "B-cell"))
+
+
+def _sketch(points: object, name: str, problems: list[str]) -> tuple[tuple[int, float], ...]:
+    """A sketched curve from the page, checked: pairs of (day, %) with days increasing."""
+    if points is None or points == []:
+        return ()
+    try:
+        out = tuple((int(d), float(v)) for d, v in points)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        out = ()
+    days = [d for d, _ in out]
+    ok = 2 <= len(out) <= MOST_SKETCH_POINTS and days == sorted(set(days))
+    if not (
+        ok and days[0] >= 0 and days[-1] <= HORIZON and all(0 <= v <= MOST_PCT for _, v in out)
+    ):
+        problems.append(
+            f"the {name} sketch must run left to right within the two years, between 0 and "
+            f"{MOST_PCT:g}%, in at most {MOST_SKETCH_POINTS} points"
+        )
+        return ()
+    return out
 
 
 def score(p: Prediction, h: History) -> dict:
@@ -112,12 +154,19 @@ def csv_columns(p: Prediction, days: np.ndarray) -> dict[str, np.ndarray]:
     """The prediction beside the run in the CSV, by shown day (``day`` + 1): each curve from its
     day's value through the points (straight lines; empty outside the two years), and the
     relapses predicted."""
-    xs = [p.day, *(p.day + o for o in offsets())]
     inside = (days >= p.day) & (days <= p.day + HORIZON)
     out = {}
-    for name, first, guess in (("cd4", p.start[0], p.cd4), ("b_cells", p.start[1], p.b_cells)):
+    for name, first, guess, sketch in (
+        ("cd4", p.start[0], p.cd4, p.sketch_cd4),
+        ("b_cells", p.start[1], p.b_cells, p.sketch_b_cells),
+    ):
+        points = list(sketch) or list(zip(offsets(), guess, strict=True))
+        if points[0][0] > 0:
+            points.insert(0, (0, first))  # the curve starts at the day's count
+        xs = [p.day + d for d, _ in points]
+        within = inside & (days <= xs[-1])
         col = np.full(days.shape, np.nan)
-        col[inside] = np.interp(days[inside], xs, [first, *guess])
+        col[within] = np.interp(days[within], xs, [v for _, v in points])
         out[f"predicted_{name}_pct"] = col
     out["predicted_relapses_2y"] = np.where(inside, float(p.relapses), np.nan)
     return out

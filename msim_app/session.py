@@ -233,11 +233,12 @@ class Session:
         self._arm_prediction(self.day)
         self.push_frame()
 
-    def predict(self, cd4: list, b_cells: list, relapses: object) -> None:
-        """Commit the student's prediction (ValueError in plain words when it is bad)."""
+    def predict(self, cd4: list, b_cells: list, relapses: object, sketch: object = None) -> None:
+        """Commit the student's prediction, with the curves sketched if any (ValueError in plain
+        words when it is bad)."""
         arm = self.arms[0]
         self.prediction = predict.Prediction.checked(
-            self.day, predict.start_of(arm.history), cd4, b_cells, relapses
+            self.day, predict.start_of(arm.history), cd4, b_cells, relapses, sketch
         )
         self.pause_at = None
         self.push_frame()

@@ -143,7 +143,9 @@ class Stage(ipyvue.VueTemplate):
         if self.session is None:
             return
         try:
-            self.session.predict(data.get("cd4"), data.get("b_cells"), data.get("relapses"))
+            self.session.predict(
+                data.get("cd4"), data.get("b_cells"), data.get("relapses"), data.get("sketch")
+            )
         except ValueError as err:
             self.predict_problem = f"Not yet: {err}."
             return

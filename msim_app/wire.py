@@ -13,7 +13,7 @@ import numpy as np
 from model.drugs import registry
 from model.kinds import Kind
 from model.scenario import Scenario
-from msim_app import frames
+from msim_app import frames, predict
 from msim_app.arm import Arm
 from msim_app.blood import blood_setup
 from msim_app.exports import file_stem
@@ -45,10 +45,9 @@ def setup_message(scenario: Scenario, arms: list[Arm], seed: int) -> dict:
         "scenario": scenario.name,
         "seed": seed,
         "file_stem": file_stem(scenario.name, seed),  # the picture's name: + "-day<N>.png"
-        "blood": blood_setup(arms[0].history.base),
-        "drugs": [
-            [name, drug.label] for name, drug in registry().drugs.items()
-        ],  # to switch to  # the blood panel's scale (first arm)
+        "blood": blood_setup(arms[0].history.base),  # the blood panel's scale (first arm)
+        "drugs": [[n, d.label] for n, d in registry().drugs.items()],  # to branch and switch to
+        "predict_offsets": predict.offsets(),  # days after its day of each predicted point
     }
 
 

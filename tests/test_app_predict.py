@@ -69,3 +69,32 @@ def test_a_prediction_needs_four_points_a_curve_within_range() -> None:
         Prediction.checked(60, (100.0, 100.0), [1, 2, 3, 4], [1, 2, 3, 999], 2)
     with pytest.raises(ValueError, match="CD4"):
         Prediction.checked(60, (100.0, 100.0), [1, 2, 3], [1, 2, 3, 4], 2)
+
+
+@pytest.mark.parametrize(
+    "sketch",
+    [
+        {"cd4": [[10, 50.0], [5, 40.0]]},  # right to left
+        {"b_cells": [[0, 50.0], [900, 40.0]]},  # past the two years
+        {"cd4": [[0, 50.0], [10, 401.0]]},  # above the scale
+        {"cd4": [[0, 50.0]]},  # a dot, not a line
+        "a drawing",
+    ],
+)
+def test_a_sketch_that_is_not_a_curve_over_the_two_years_is_refused(sketch) -> None:
+    with pytest.raises(ValueError, match="sketch"):
+        Prediction.checked(60, (100.0, 100.0), [5, 10, 40, 70], [2, 60, 130, 110], 1, sketch)
+
+
+def test_the_csv_follows_a_sketched_curve_and_the_points_for_a_typed_one() -> None:
+    from msim_app.predict import csv_columns
+
+    sketch = {"cd4": [[0, 100.0], [30, 4.0], [400, 60.0]]}
+    p = Prediction.checked(60, (100.0, 90.0), [5, 10, 40, 70], [2, 60, 130, 110], 1, sketch)
+    days = pd.Series(range(0, 900)).to_numpy()
+    cols = csv_columns(p, days)
+    assert cols["predicted_cd4_pct"][60 + 30] == 4.0
+    assert cols["predicted_cd4_pct"][60 + 215] == pytest.approx(4.0 + 56.0 * 185 / 370)
+    assert pd.isna(cols["predicted_cd4_pct"][60 + 401])  # the line stopped at 400 days
+    b = cols["predicted_b_cells_pct"]
+    assert b[60 + offsets()[0]] == 2 and b[60 + offsets()[3]] == 110  # typed: through the points
