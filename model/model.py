@@ -114,6 +114,18 @@ class MSModel(Model):
         self.__dict__.update(state)
         _one_cell_class(self.grid)
 
+    def fixed_parts(self) -> list[object]:
+        """What never changes once the model is built: the tissue grid with its cells, the
+        myelin-site agents and Mesa's registry of them. Only the values of the grid's
+        property layers change (:meth:`tissue_layers`). A snapshot can leave the fixed parts
+        out and take them from a copy of the model made on an earlier day (the app's
+        timeline), which costs a tenth of copying them."""
+        return [self.grid, self._all_agents, self._agents_by_type]
+
+    def tissue_layers(self) -> dict[str, np.ndarray]:
+        """The grid's property layers (integrity, scar, inflammation, ...), by name."""
+        return {name: layer.data for name, layer in self.grid._mesa_property_layers.items()}
+
     def __init__(
         self, scenario: Scenario | None = None, seed: int | None = None, *, start: bool = True
     ):

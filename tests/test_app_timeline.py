@@ -35,6 +35,8 @@ def test_going_back_and_forward_again_gives_the_same_figures():
     np.testing.assert_array_equal(rows(s), first[: SNAPSHOT_DAYS + 10])
     s.go_to(s.furthest)
     np.testing.assert_array_equal(rows(s), first)
+    model = s.arms[0].model  # restored from a snapshot without the grid's objects
+    assert model.site(2, 2).model is model and model.site(2, 2).describe()["site"] == [2, 2]
 
 
 def test_a_course_given_before_going_back_is_given_again_on_the_way_forward():
