@@ -68,7 +68,7 @@ def token_ok(given: str | None) -> bool:
 def teacher_address(host: str | None = None, port: int | str | None = None) -> str:
     """The teacher page's address with its token (the server's host and port when known)."""
     host = host or os.environ.get("SERVER_NAME") or "localhost"
-    if host in ("0.0.0.0", "::", "127.0.0.1"):
+    if host in ("0.0.0.0", "::"):  # every interface: this machine's own name for itself
         host = "localhost"
     port = port or os.environ.get("SERVER_PORT") or 8765
     return f"http://{host}:{port}/teacher?token={token()}"

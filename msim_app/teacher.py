@@ -19,6 +19,7 @@ import solara
 from solara.alias import rv
 
 from msim_app import classpool, classroom
+from msim_app.pagefix import PageFix
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +237,7 @@ def TeacherPage() -> None:
     """``/teacher``: the token form until the right token is given, then the summary."""
     solara.Title("msim: class summary")
     solara.Style(TEACHER_CSS)
+    PageFix.element()  # <html lang>, zooming allowed
     search = solara.use_router().search or ""
     from_address = (parse_qs(search.lstrip("?")).get("token") or [""])[0]
     browser = classroom._session_id()
