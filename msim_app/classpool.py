@@ -297,14 +297,11 @@ def curves_text(curves: dict[str, Curve]) -> str:
         at = []
         for y in (1, 2):
             f = c.free_at(y * YEAR)
-            at.append(
-                f"{f:.0%} at {y} year{'s' if y > 1 else ''}"
-                if f is not None
-                else f"no run followed {y} year{'s' if y > 1 else ''} yet"
-            )
+            years = f"{y} year{'s' if y > 1 else ''}"
+            at.append(f"{f:.0%} at {years}" if f is not None else f"no run followed {years} yet")
         parts.append(
             f"{role}: {c.relapsed} of {c.patients} patient{'s' if c.patients != 1 else ''} "
-            f"relapsed; relapse-free {', '.join(at)}"
+            f"relapsed (relapse-free: {', '.join(at)})"
         )
     return "Relapse-free since the start of follow-up. " + "; ".join(parts) + "."
 

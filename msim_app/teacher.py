@@ -123,9 +123,9 @@ def prediction_text(row: dict[str, Any]) -> str:
         for what, v in (("CD4", row["prediction_cd4_off"]), ("B", row["prediction_b_off"]))
         if v is not None
     ]
-    return f"{row['predicted_relapses_2y']} relapses predicted, {row['seen_relapses_2y']} seen" + (
-        f"; {', '.join(off)}" if off else ""
-    )
+    n = row["predicted_relapses_2y"]
+    said = f"{n} relapse{'s' if n != 1 else ''} predicted, {row['seen_relapses_2y']} seen"
+    return said + (f"; {', '.join(off)}" if off else "")
 
 
 COLUMNS = (

@@ -79,6 +79,9 @@ def test_the_teacher_page_needs_its_token_and_pools_two_students_shared_runs(
         open_app(ben)
         ben.locator(".msim-compare-toggle input").check(force=True)
         expect(ben.locator(".msim-view-untreated")).to_be_visible()
+        ben.fill(".msim-seed input", "7")  # another patient than Ada's (both arms start again)
+        ben.press(".msim-seed input", "Enter")
+        expect(ben.locator(".msim-compare-toggle input")).to_be_checked()
         ben_day = play_to(ben, 400)
         ben_relapses = shown(ben, ".msim-relapses")
         share(ben, "   ")
@@ -114,10 +117,14 @@ def test_the_teacher_page_needs_its_token_and_pools_two_students_shared_runs(
         assert [r[0] for r in cells] == ["Ada L.", "Ben", "Ben"], cells
         ada = by[("Ada L.", "Treated: alemtuzumab")]
         assert ada[3] == str(ada_day) and ada[5].split()[0] == ada_relapses
-        assert ada[10].startswith("1 relapses predicted"), ada
+        assert ada[2] == "1" and ada[10].startswith("1 relapse predicted"), ada
         assert "CD4 off by" in ada[10] and "B off by" in ada[10]
         ben_treated = by[("Ben", "Treated: alemtuzumab")]
-        assert ben_treated[3] == str(ben_day) and ben_treated[5].split()[0] == ben_relapses
+        assert (
+            ben_treated[2] == "7"
+            and ben_treated[3] == str(ben_day)
+            and ben_treated[5].split()[0] == ben_relapses
+        )
         assert ben_treated[10] == "-"  # Ben made no prediction
         assert ("Ben", "Untreated") in by
         # the class curves: both students' treated patients, Ben's untreated twin
@@ -126,9 +133,10 @@ def test_the_teacher_page_needs_its_token_and_pools_two_students_shared_runs(
         assert re.search(r"untreated: \d of 1 patient relapsed", summary), summary
         img = teacher.locator(".msim-teacher-curve img")
         assert img.get_attribute("alt") == summary
-        assert teacher.evaluate(
-            "() => document.querySelector('.msim-teacher-curve img').naturalWidth"
-        ) > 300
+        assert (
+            teacher.evaluate("() => document.querySelector('.msim-teacher-curve img').naturalWidth")
+            > 300
+        )
         spread = teacher.locator(".msim-teacher-spread")
         expect(spread).to_contain_text("disease activity")
         assert spread.locator("tbody tr").first.locator("td").first.inner_text() == "2"
@@ -143,7 +151,8 @@ def test_the_teacher_page_needs_its_token_and_pools_two_students_shared_runs(
         ]
         assert not violations(teacher), violations(teacher)
         SHOT.parent.mkdir(parents=True, exist_ok=True)
-        teacher.screenshot(path=str(SHOT), full_page=True)
+        teacher.set_viewport_size({"width": 1200, "height": 1250})  # the page scrolls inside
+        teacher.screenshot(path=str(SHOT))
 
         # the printed address opens the summary in a browser that never typed the token
         late = _page(browser, page.msim_server)
