@@ -229,7 +229,9 @@ def first_relapse(arm: dict[str, Any], follow_up_start: int) -> int | None:
 @dataclass(frozen=True)
 class Curve:
     """A Kaplan-Meier step curve: ``surv[i]`` is the fraction still relapse-free from
-    ``days[i]`` (days since the start of follow-up) on; ``longest`` is the longest follow-up."""
+    ``days[i]`` (days since the start of follow-up) on; ``longest`` is the latest day a
+    patient was seen relapse-free or relapsing (beyond it the estimate is unknown, unless
+    every patient has relapsed)."""
 
     days: np.ndarray
     surv: np.ndarray
@@ -239,7 +241,7 @@ class Curve:
 
     def free_at(self, day: float) -> float | None:
         """The fraction relapse-free ``day`` days into follow-up (None: nobody got that far)."""
-        if day > self.longest:
+        if day > self.longest and self.surv[-1] > 0:
             return None
         return float(self.surv[np.searchsorted(self.days, day, side="right") - 1])
 
@@ -279,7 +281,10 @@ def free_curves(entries: list[Entry]) -> dict[str, Curve]:
             surv=surv,
             patients=n,
             relapsed=sum(r["first"] is not None for r in mine),
-            longest=max(max(r["days"] - r["follow_up_start_day"], 0) for r in mine),
+            longest=max(
+                max((r["days"] if r["first"] is None else r["first"]) - r["follow_up_start_day"], 0)
+                for r in mine
+            ),
         )
     return out
 

@@ -8,6 +8,7 @@ process, or the server with ``MSIM_WORKERS=0``) and travels to the server's clas
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from msim_app import predict
@@ -60,7 +61,7 @@ def run_summary(
     first = arms[0]
     # the patient's drawn traits are not in the recorded rows: the model keeps them, as drawn
     patient = {k.removeprefix("patient_"): v for k, v in first.model.patient.record().items()}
-    return {
+    summary = {
         "version": VERSION,
         "scenario": scenario.name,
         "seed": int(seed),
@@ -72,3 +73,4 @@ def run_summary(
         "prediction": None if prediction is None else prediction.to_json(),
         "score": None if prediction is None else predict.score(prediction, first.history),
     }
+    return json.loads(json.dumps(summary, allow_nan=False))  # plain JSON types only
