@@ -89,9 +89,15 @@ def test_the_teacher_page_needs_its_token_and_pools_two_students_shared_runs(
         share(ben, "B" * 41)
         expect(ben.locator(".msim-share-problem")).to_contain_text("at most 40 characters")
         expect(ben.locator(".msim-share-done")).to_have_count(0)
-        share(ben, "Ben")
+        # by keyboard: the labelled name field, Tab to the button, Enter
+        ben.get_by_label("Your name (1-40 characters)").fill("Ben")
+        ben.keyboard.press("Tab")
+        expect(ben.locator(".msim-share-button")).to_be_focused()
+        ben.keyboard.press("Enter")
         expect(ben.locator(".msim-share-done")).to_contain_text(f"Shared as Ben at day {ben_day}")
         expect(ben.locator(".msim-share-problem")).to_have_count(0)
+        expect(ben.get_by_role("region", name="Share with my teacher")).to_be_visible()
+        assert not violations(ben), violations(ben)
 
         # the teacher: no token, a wrong one: only the form, no data
         teacher.msim_goto("teacher")
