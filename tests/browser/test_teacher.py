@@ -159,6 +159,9 @@ def test_the_teacher_page_needs_its_token_and_pools_two_students_shared_runs(
         SHOT.parent.mkdir(parents=True, exist_ok=True)
         teacher.set_viewport_size({"width": 1200, "height": 1250})  # the page scrolls inside
         teacher.screenshot(path=str(SHOT))
+        # this browser gave the token: a reload without it goes straight in
+        teacher.msim_goto("teacher")
+        expect(teacher.locator(".msim-teacher-table tbody tr")).to_have_count(3)
 
         # the printed address opens the summary in a browser that never typed the token
         late = _page(browser, page.msim_server)
