@@ -21,22 +21,22 @@ VERSION = 1
 MOST_ONSETS = 500  # relapse onsets kept per arm (a 20-year run of a very active patient: ~100)
 
 
-def role(index: int, treated: bool) -> str:
-    """What an arm is in the class's curves: the first arm is ``treated`` when the scenario
-    gives a drug (else ``untreated``), the second the untreated twin, any further one a
-    ``comparator`` drug."""
-    if index == 0:
-        return "treated" if treated else "untreated"
-    return "untreated" if index == 1 else "comparator"
+def role(arm: Arm, treated: bool) -> str:
+    """What an arm is in the class's curves: its own role (``treated``, ``untreated``,
+    ``comparator``, ``branch``), except that a first arm whose scenario gives no drug is
+    ``untreated``."""
+    if arm.role == "treated" and not treated:
+        return "untreated"
+    return arm.role
 
 
-def arm_summary(arm: Arm, index: int, treated: bool) -> dict[str, Any]:
+def arm_summary(arm: Arm, treated: bool) -> dict[str, Any]:
     h, day = arm.history, arm.day
     arr = h.arr(day)
     follow = h.baseline_days
     return {
         "label": arm.label,
-        "role": role(index, treated),
+        "role": role(arm, treated),
         "days": day,
         "relapses": h.relapses,
         "relapses_follow_up": sum(1 for d in h.onsets if d >= follow),
@@ -69,7 +69,7 @@ def run_summary(
         "run_days": scenario.run.days,
         "follow_up_start": scenario.run.baseline_days,
         "patient": patient,
-        "arms": [arm_summary(a, i, treated) for i, a in enumerate(arms)],
+        "arms": [arm_summary(a, treated) for a in arms],
         "prediction": None if prediction is None else prediction.to_json(),
         "score": None if prediction is None else predict.score(prediction, first.history),
     }

@@ -240,3 +240,33 @@ def test_a_prediction_travels_with_its_score() -> None:
         row["predicted_relapses_2y"] == 1
         and row["prediction_cd4_off"] == shared["score"]["cd4_off"]
     )
+
+
+def test_a_branch_is_shared_as_a_branch_and_going_back_shares_the_run_as_shown() -> None:
+    scenario = Scenario(name="Branched").with_overrides({"run.seed": 5}, source="test")
+    s = Session(scenario)
+    s.set_compare(True)
+    s.step(365)
+    s.step(200)
+    s.branch("stop")
+    s.step(100)
+    shared = s.class_summary()
+    assert [a["role"] for a in shared["arms"]] == ["treated", "untreated", "branch"]
+    pool = ClassPool()
+    pool.share("a", "Ada", shared)
+    curves = classpool.free_curves(pool.entries())
+    assert (curves["treated"].patients, curves["untreated"].patients) == (1, 1)  # no branch
+    s.go_to(300)
+    back = s.class_summary()
+    assert back["day"] == 300 and [a["role"] for a in back["arms"]] == ["treated", "untreated"]
+    assert all(d < 300 for a in back["arms"] for d in a["onsets"])
+    assert back["arms"][0]["onsets"] == [d for d in shared["arms"][0]["onsets"] if d < 300]
+
+
+def test_a_scenario_without_a_drug_shares_its_first_arm_as_untreated() -> None:
+    scenario = Scenario(name="No drug").with_overrides(
+        {"run.seed": 5, "dosing.courses": []}, source="test"
+    )
+    s = Session(scenario)
+    s.step(100)
+    assert [a["role"] for a in s.class_summary()["arms"]] == ["untreated"]
