@@ -2,7 +2,8 @@
 #   make run    serve the app on http://127.0.0.1:8765 (PORT=..., HOST=0.0.0.0 for the network)
 #   make class  serve a class on the network (0.0.0.0) and print the addresses students type;
 #               PASSWORD=... asks for a class password; MSIM_CLASS_MAX_GRID/_CELLS/_DAYS=...
-#               limit uploads; GRACE=5m is how long a dropped tab keeps its run
+#               limit uploads; GRACE=5m is how long a dropped tab keeps its run; it prints the
+#               teacher's class-summary address with its token (MSIM_TEACHER_TOKEN=... sets it)
 #   make test   whole test suite, browser tests included (PYTEST_ARGS=... to pass options)
 #   make bench  benchmarks (bench/run.py)
 #   make lint   ruff check + ruff format --check
@@ -83,9 +84,11 @@ class: export MSIM_CLASS = 1
 run: assets
 	$(SOLARA_RUN) --host $(BIND)
 
+# The teacher's page (/teacher, the class summary) needs a token: MSIM_TEACHER_TOKEN=... or a
+# random one made here, so the addresses printed and the server share it.
 class: assets
-	@$(PY) tools/class_address.py --port $(PORT)
-	@$(SOLARA_RUN) --host 0.0.0.0
+	@export MSIM_TEACHER_TOKEN="$${MSIM_TEACHER_TOKEN:-$$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}"; \
+	$(PY) tools/class_address.py --port $(PORT) && $(SOLARA_RUN) --host 0.0.0.0
 
 test: deps-test assets
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,7 +25,7 @@ if str(Path(__file__).resolve().parent) not in sys.path:  # `solara run` from an
 
 from solara.alias import rv
 
-from msim_app import classroom, linkstart, pool
+from msim_app import classpool, classroom, linkstart, pool
 from msim_app.controls import (
     CompareSwitch,
     PredictSwitch,
@@ -36,6 +37,7 @@ from msim_app.linkpanel import ClassLinkPanel
 from msim_app.pagefix import PageFix
 from msim_app.panels import InspectorPanel, LessonPanel
 from msim_app.stage import Stage
+from msim_app.teacher import ShareSection, TeacherPage
 
 # The server holds every tab's model, millions of Python objects with 30 tabs: one full pass of the
 # cyclic garbage collector over them stalls every tab for 0.4-1.7 s (bench/sessions.py). Full
@@ -46,6 +48,10 @@ gc.set_threshold(gc.get_threshold()[0], gc.get_threshold()[1], 100)
 # Every tab's model steps in a worker process (msim_app/pool.py; MSIM_WORKERS=0 keeps them in
 # this process): started now, so the first tab does not wait for the workers' imports.
 pool.pool()
+
+# The teacher's class summary (/teacher) is behind a token: MSIM_TEACHER_TOKEN, else one made
+# now; the address with it goes to the server's console.
+print(f"msim teacher page (class summary): {classpool.teacher_address()}", flush=True)
 
 CSS = """
 .msim-page { display: flex; gap: 16px; align-items: flex-start; padding: 4px; }
@@ -78,6 +84,12 @@ CSS = """
 .msim-section[open] > .msim-section-title { margin-bottom: 6px; }
 .msim-page :focus-visible, .msim-password :focus-visible { outline: 3px solid #b35900 !important;
   outline-offset: 2px; }
+.msim-share { display: flex; flex-direction: column; gap: 6px; border-top: 1px solid #ddd;
+  padding-top: 8px; }
+.msim-share-heading { font-size: 15px; font-weight: 500; margin: 0; }
+.msim-share-help { font-size: 12px; color: #555; }
+.msim-share-problem { display: block; font-size: 13px; color: #8a1c1c; }
+.msim-share-done { display: block; font-size: 13px; color: #1b5e20; }
 .msim-password { max-width: 340px; margin: 40px auto; display: flex; flex-direction: column;
   gap: 10px; }
 """
@@ -165,6 +177,7 @@ def Page() -> None:
 def Classroom() -> None:
     query = solara.use_router().search
     session, link, link_problems = solara.use_memo(lambda: linkstart.open_session(query), [])
+    tab_id = solara.use_memo(lambda: uuid.uuid4().hex, [])  # this tab's share, for the teacher
     stage = solara.use_ref(None)  # the Stage widget, once bound
     locked = link.locked if link else frozenset()
     hidden = link.hidden if link else frozenset()
@@ -216,6 +229,7 @@ def Classroom() -> None:
                                 class_="msim-section-title",
                             )
                             ClassLinkPanel(session, lambda: _speed(stage.current))
+                    ShareSection(session, tab_id)
                 with solara.lab.Tab(TABS[1], classes=["msim-tab-lesson"]):
                     LessonPanel(session.scenario.lesson, session.scenario.name)
                 with solara.lab.Tab(TABS[2], classes=["msim-tab-inspector"]):
@@ -230,3 +244,15 @@ def Classroom() -> None:
         widget.bind(session)
 
     solara.use_effect(bind, [])
+
+
+@solara.component
+def Layout(children: list | None = None) -> None:
+    """Solara's own layout without its route tabs: students see no link to /teacher."""
+    solara.AppLayout(children=children or [], navigation=False)
+
+
+routes = [
+    solara.Route(path="/", component=Page, layout=Layout),
+    solara.Route(path="teacher", component=TeacherPage),
+]

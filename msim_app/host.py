@@ -54,6 +54,7 @@ METHODS = frozenset(
         "set_predicting",
         "go_to",
         "branch",
+        "class_summary",
     }
 )
 

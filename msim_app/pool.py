@@ -322,6 +322,9 @@ class RemoteSession:
     def memory_bytes(self) -> int:
         return self._call("memory_bytes")
 
+    def class_summary(self) -> dict:
+        return self._call("class_summary")
+
     def send_file(self, filename: str, mime: str, data: bytes) -> None:
         if self.stage is not None:
             self.stage.send(

@@ -19,6 +19,7 @@ from msim_app import memory, predict
 from msim_app.arm import Arm
 from msim_app.exports import run_csv, settings
 from msim_app.inspector import describe_site
+from msim_app.runsummary import run_summary
 from msim_app.therapies import comparator_scenario, drug_label
 from msim_app.timeline import Choice
 from msim_app.wire import frame_message, setup_message
@@ -344,3 +345,8 @@ class Session:
 
     def scenario_toml(self) -> str:
         return settings(self.scenario, self.seed, self.given).to_toml()
+
+    def class_summary(self) -> dict:
+        """The run so far for the teacher's class summary (JSON-ready, from the recorded data:
+        :mod:`msim_app.runsummary`)."""
+        return run_summary(self.scenario, self.seed, self.arms, self.prediction, len(self.given))

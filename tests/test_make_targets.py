@@ -18,7 +18,16 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is no
 def make(*args: str, **env: str) -> str:
     # nothing from the caller's class settings or from an outer `make test` (MAKEFLAGS carries
     # its command-line variables)
-    skip = ("MSIM_CLASS", "SOLARA_K", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PASSWORD", "GRACE")
+    skip = (
+        "MSIM_CLASS",
+        "MSIM_TEACHER",
+        "SOLARA_K",
+        "MAKEFLAGS",
+        "MFLAGS",
+        "MAKELEVEL",
+        "PASSWORD",
+    )
+    skip += ("GRACE",)
     clean = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     proc = subprocess.run(
         ["make", "-s", *args],
@@ -54,3 +63,16 @@ def test_make_class_serves_the_network_and_prints_the_address() -> None:
     assert "--host 0.0.0.0" in out
     assert "students open" in out and "localhost:8799" in out
     assert "class password: off" in out and "grid side 100" in out
+
+
+def test_make_class_prints_the_teacher_address_with_the_token_the_server_gets() -> None:
+    out = make("class", "SOLARA_RUN=env; true", "PORT=8799").splitlines()
+    printed = next(line for line in out if "/teacher?token=" in line).strip()
+    token = printed.rsplit("token=", 1)[1]
+    assert len(token) == 32 and printed.endswith(f":8799/teacher?token={token}")
+    assert f"MSIM_TEACHER_TOKEN={token}" in out  # the server's environment: the same token
+    again = make("class", "SOLARA_RUN=env; true").splitlines()
+    assert f"MSIM_TEACHER_TOKEN={token}" not in again  # a new one each start
+    mine = make("class", "SOLARA_RUN=env; true", MSIM_TEACHER_TOKEN="lilac-teacher").splitlines()
+    assert "MSIM_TEACHER_TOKEN=lilac-teacher" in mine
+    assert any(line.endswith("/teacher?token=lilac-teacher") for line in mine)

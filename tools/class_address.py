@@ -2,7 +2,8 @@
 
 Lists this machine's IPv4 addresses on its networks (``hostname -I`` where there is one, else
 what the socket library knows), never the loopback one, and says whether a class password and
-class limits are on. Prints the password's presence, never the password.
+class limits are on. Prints the password's presence, never the password, and the teacher's
+class-summary address with its token (``MSIM_TEACHER_TOKEN``, which ``make class`` sets).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args(argv)
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from msim_app import classroom
+    from msim_app import classpool, classroom
 
     found = addresses()
     print("msim class server: students open one of these addresses in their browser")
@@ -74,6 +75,13 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     )
+    host = found[0] if found else "localhost"
+    print("  teacher's class summary (keep this address to yourself: it holds the token):")
+    print(f"    {classpool.teacher_address(host, args.port)}")
+    if not os.environ.get(classpool.ENV_TOKEN, "").strip():
+        print(
+            f"    (a token made now: the server makes its own unless {classpool.ENV_TOKEN} is set)"
+        )
     cull = os.environ.get("SOLARA_KERNEL_CULL_TIMEOUT", "24h")
     print(f"  a dropped tab keeps its run for {cull} (SOLARA_KERNEL_CULL_TIMEOUT)")
     print("  stop the server with Ctrl+C", flush=True)

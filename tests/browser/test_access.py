@@ -32,6 +32,8 @@ CONTROLS = (
     ".msim-predict-toggle input",
     ".msim-section-title",
     "[role=slider]",
+    ".msim-share-name input",
+    ".msim-share-button",
     ".msim-play",
     ".msim-step",
     ".msim-step-week",
