@@ -4,6 +4,7 @@ alert that Reset gets over, and no tab holds more memory than its cap."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 
@@ -27,7 +28,17 @@ class FakeStage:
 
 @pytest.fixture(scope="module")
 def workers() -> Iterator[WorkerPool]:
-    pool = WorkerPool(1)
+    """One worker whose Play ticks take all their days however busy the machine (no frame
+    budget), so the runs compared here do not depend on timing."""
+    before = os.environ.get("MSIM_FRAME_BUDGET_MS")
+    os.environ["MSIM_FRAME_BUDGET_MS"] = "0"
+    try:
+        pool = WorkerPool(1)
+    finally:
+        if before is None:
+            del os.environ["MSIM_FRAME_BUDGET_MS"]
+        else:
+            os.environ["MSIM_FRAME_BUDGET_MS"] = before
     yield pool
     pool.stop()
 
@@ -46,6 +57,7 @@ def test_a_tab_in_a_worker_plays_exactly_the_run_of_a_tab_in_the_server(
 ) -> None:
     scenario = Scenario(name="Same run").with_overrides({"run.seed": 11}, source="test")
     here, there = Session(scenario), RemoteSession(workers, scenario)
+    here.frame_budget = float("inf")  # as the worker's: every tick takes all its days
     try:
         stages = [FakeStage(), FakeStage()]
         for session, stage in zip((here, there), stages, strict=True):
