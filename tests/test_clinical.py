@@ -57,7 +57,19 @@ def test_reduced_cohort_writes_the_report(reduced):
         assert (out / name).stat().st_size > 500
     plots = {p.stem for p in (out / "plots").glob("*.png")}
     assert {"lymphocytes", "arr_by_year", "mri_by_year", "disability", "infections"} <= plots
-    assert len(plots) == 10
+    assert "trials" in plots and len(plots) == 11
+
+
+def test_the_report_sets_each_emulated_trial_beside_the_published_one(reduced):
+    out, results = reduced
+    report = (out / "report.md").read_text()
+    assert "## Trial emulation" in report
+    for trial, published in (("AFFIRM", "0.23 vs 0.73"), ("CLARITY", "0.14 vs 0.33")):
+        line = next(x for x in report.splitlines() if x.startswith(f"| {trial} |"))
+        assert published in line
+    # every comparator ran on the same 6 patients: each trial's reduction has a value
+    for name in ("carems_vs_interferon", "natalizumab_vs_placebo", "cladribine_vs_placebo"):
+        assert results[name]["patients"] == 6 and results[name]["value"] is not None
     assert (out / "cohort" / "runs.csv").exists()
     assert "untreated_arr" in (out / "report.md").read_text()
 

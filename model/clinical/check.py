@@ -16,7 +16,7 @@ from model.batch.runner import run_batch
 from model.calendar import MONTH, YEAR
 from model.clinical.curves import Curves
 from model.clinical.evaluate import Result, evaluate, extract_all
-from model.clinical.measures import Patient, Run
+from model.clinical.measures import TRIAL_DRUGS, Patient, Run, trial_arms
 from model.clinical.report import write_report
 from model.clinical.targets import load_targets
 from model.outputs import command_line, package_version
@@ -24,6 +24,7 @@ from model.scenario import Scenario
 
 STANDARD = "Two courses (standard schedule)"
 ARMS = ("treated", "untreated", "retreated")  # in the order of Patient's fields
+TRIAL_YEARS = 2
 
 
 @dataclass
@@ -35,12 +36,18 @@ class Check:
     report: Path | None
 
 
-def cohort_plan(patients: int, years: int, seed: int) -> Plan:
+def cohort_plan(patients: int, years: int, seed: int, arms: tuple[str, ...] = ARMS) -> Plan:
     base = Scenario(name=STANDARD)
     # one day more than the years, so the last yearly scan is taken
     days = base.run.baseline_days + round(YEAR) * years + 1
     base = base.with_overrides({"run.days": days})
-    return build_plan(base, list(ARMS), [], patients, seed, DEFAULT_RUNNER)
+    return build_plan(base, list(arms), [], patients, seed, DEFAULT_RUNNER)
+
+
+def trials_plan(patients: int, seed: int) -> Plan:
+    """The same patients (the same root seed gives replicate r the same seed) on each
+    comparator drug for the two years the pivotal trials ran."""
+    return cohort_plan(patients, TRIAL_YEARS, seed, TRIAL_DRUGS)
 
 
 def read_run(folder: Path, run_id: str, summary: dict) -> Run:
@@ -53,13 +60,29 @@ def read_run(folder: Path, run_id: str, summary: dict) -> Run:
     return Run(table("timeseries"), table("events"), table("relapses"), table("mri"), summary)
 
 
-def patients(plan: Plan, folder: Path, rows: list[dict]) -> Iterator[Patient]:
-    """Each replicate's treated, untreated and retreated run, read one patient at a time."""
+def _runs(plan: Plan, folder: Path, rows: list[dict], rep: int) -> dict[str, Run] | None:
+    """Every arm's run of replicate ``rep``, or None when one did not finish."""
     by_id = {r["run_id"]: r for r in rows if r["status"] == "ok"}
+    ids = {r.arm: r.run_id for r in plan.runs if r.replicate == rep}
+    if not all(i in by_id for i in ids.values()):
+        return None
+    return {arm: read_run(folder, i, by_id[i]) for arm, i in ids.items()}
+
+
+def patients(
+    plan: Plan,
+    folder: Path,
+    rows: list[dict],
+    trials: tuple[Plan, Path, list[dict]] | None = None,
+) -> Iterator[Patient]:
+    """Each replicate's treated, untreated and retreated run (and its comparator drugs from
+    ``trials``), read one patient at a time."""
     for rep in range(plan.replicates):
-        ids = {r.arm: r.run_id for r in plan.runs if r.replicate == rep}
-        if all(i in by_id for i in ids.values()):
-            yield Patient(*(read_run(folder, ids[arm], by_id[ids[arm]]) for arm in ARMS))
+        runs = _runs(plan, folder, rows, rep)
+        if runs is None:
+            continue
+        drugs = (_runs(*trials, rep) if trials else None) or {}
+        yield Patient(*(runs[arm] for arm in ARMS), drugs=drugs)
 
 
 def check_clinical(
@@ -82,10 +105,16 @@ def check_clinical(
     )
     if not rows:
         return Check(status, [], None)
+    drugs = trials_plan(n_patients, seed)
+    trial_status, trial_rows = run_batch(
+        drugs, out / "trials", "(built in) comparator drugs", workers, scheduler, resume,
+        started, t0,
+    )  # fmt: skip
+    status = max(status, trial_status)
 
     curves = Curves(months=12 * years)
     extracted = []
-    for patient in patients(plan, cohort, rows):
+    for patient in patients(plan, cohort, rows, (drugs, out / "trials", trial_rows)):
         extracted.append(extract_all(patient))
         curves.add(patient)
     if not extracted:
@@ -97,9 +126,14 @@ def check_clinical(
     results = evaluate(targets, extracted)
     first = plan.base.dosing.courses[0].start_day
     course_months = [(c.start_day - first) / MONTH for c in plan.base.dosing.courses]
-    from model.clinical.figures import draw_all  # matplotlib: only when drawing
+    from model.clinical.figures import draw_all, trial_reductions  # matplotlib: when drawing
 
     figures = draw_all(out / "plots", curves, course_months)
+    arms = trial_arms(extracted)
+    by_name = {r.name: r for r in results}
+    drawn = trial_reductions(out / "plots" / "trials.png", arms, by_name)
+    if drawn is not None:
+        figures.append(("Trial emulation: ARR reduction by therapy, model and published", drawn))
     context = {
         "patients": len(extracted),
         "years": years,
@@ -110,6 +144,8 @@ def check_clinical(
         "command": command_line(),
         "version": package_version(),
         "cohort_folder": "cohort/",
+        "trials_folder": "trials/",
+        "trial_arms": arms,
     }
     write_report(out, results, context, figures)
     return Check(status, results, out / "report.md")

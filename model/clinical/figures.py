@@ -9,7 +9,7 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from model.batch.figures import PALETTE, STYLE, save
 from model.batch.stats import kaplan_meier, mean_ci
@@ -356,6 +356,46 @@ def infections(path: Path, curves: Curves) -> Path | None:
     ax.set_ylabel("% of patients with an infection that year")
     ax.set_title("Infections by year: up in year 1 after alemtuzumab (Wray 2019)")
     ax.legend(fontsize=9)
+    return save(fig, path)
+
+
+def trial_reductions(path: Path, trials: list[dict], results: dict) -> Path | None:
+    """Each emulated trial's relative ARR reduction: the model (bar, 95% bootstrap interval)
+    beside the accepted range from the published trial (band)."""
+    shown = [(t, results[t["target"]]) for t in trials if t["target"] in results]
+    shown = [(t, r) for t, r in shown if r.value is not None]
+    if not shown:
+        return None
+    with mpl.rc_context(STYLE):
+        return _trial_bars(path, shown)
+
+
+def _trial_bars(path: Path, shown: list) -> Path:
+    fig = Figure(figsize=(7.5, 3.6))
+    ax = fig.subplots()
+    for i, (_, r) in enumerate(shown):
+        lo, hi = r.accepted
+        ax.add_patch(Rectangle((i - 0.38, lo), 0.76, hi - lo, color="#dddddd", zorder=0))
+        err = None
+        if r.low is not None:
+            err = [[r.value - r.low], [r.high - r.value]]
+        colour = PALETTE[0] if r.passed else PALETTE[1]
+        ax.bar(i, r.value, 0.45, color=colour, yerr=err, capsize=4, zorder=2)
+    ax.set_xticks(range(len(shown)))
+    ax.set_xticklabels(
+        [f"{t['trial']}\n{t['drug']}\nvs {t['comparator'].replace('untreated', 'placebo')}"
+         for t, _ in shown], fontsize=7)  # fmt: skip
+    ax.set_ylabel("ARR reduction, years 0-2")
+    ax.set_ylim(0, 1)
+    ax.legend(
+        handles=[
+            Patch(color="#dddddd", label="accepted (published trial)"),
+            Patch(color=PALETTE[0], label="model, in range"),
+            Patch(color=PALETTE[1], label="model, outside"),
+        ],
+        fontsize=7,
+        loc="upper left",
+    )
     return save(fig, path)
 
 

@@ -60,12 +60,60 @@ def markdown(
         "| " + " | ".join("---" for _ in HEADER) + " |",
     ]
     lines += ["| " + " | ".join(c.replace("|", "/") for c in row) + " |" for row in rows(results)]
+    lines += trial_table(results, context)
     lines += ["", "## Figures", ""]
     for title, path in figures:
         lines += [f"### {title}", "", f"![{title}]({path.relative_to(out).as_posix()})", ""]
     lines += ["## Sources", ""]
     lines += [f"- **{r.name}**: {r.what}. {r.source}" for r in results]
     return "\n".join(lines) + "\n"
+
+
+TRIAL_HEADER = ["trial", "drug vs comparator", "model ARR", "published ARR", "model reduction",
+                "95% CI", "accepted", "result"]  # fmt: skip
+
+
+def trial_rows(results: list[Result], context: dict) -> list[list[str]]:
+    """The emulated trials: the model's two arms beside the published ones."""
+    by_name = {r.name: r for r in results}
+    out = []
+    for t in context.get("trial_arms", []):
+        r = by_name.get(t["target"])
+        if r is None:
+            continue
+        arr = t["model_arr"]
+        out.append(
+            [
+                t["trial"],
+                f"{t['drug']} vs {t['comparator'].replace('untreated', 'placebo (untreated)')}",
+                f"{fmt(arr[0])} vs {fmt(arr[1])}" if arr else "–",
+                t["published"],
+                fmt(r.value),
+                interval(r),
+                f"{fmt(r.accepted[0])} – {fmt(r.accepted[1])}",
+                "PASS" if r.passed else "FAIL",
+            ]
+        )
+    return out
+
+
+def trial_table(results: list[Result], context: dict) -> list[str]:
+    table = trial_rows(results, context)
+    if not table:
+        return []
+    lines = [
+        "",
+        "## Trial emulation",
+        "",
+        f"The same {context['patients']} virtual patients given each comparator drug's standard "
+        "regimen (`model/data/drugs.toml`) for two years from the end of the run-in, no other "
+        "treatment; placebo is the untreated twin. Each drug acts only through its mechanism on "
+        f"the model's cells. Runs: `{context.get('trials_folder', 'trials/')}`.",
+        "",
+        "| " + " | ".join(TRIAL_HEADER) + " |",
+        "| " + " | ".join("---" for _ in TRIAL_HEADER) + " |",
+    ]
+    return lines + ["| " + " | ".join(c.replace("|", "/") for c in row) + " |" for row in table]
 
 
 def html_page(
@@ -85,7 +133,21 @@ def html_page(
     for row in rows(results):
         cls = "pass" if row[-1] == "PASS" else "fail"
         body.append(f"<tr class='{cls}'>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>")
-    body.append("</tbody></table><h2>Figures</h2>")
+    body.append("</tbody></table>")
+    trials = trial_rows(results, context)
+    if trials:
+        body.append(
+            "<h2>Trial emulation</h2><p>The same virtual patients given each comparator drug "
+            "for two years; placebo is the untreated twin.</p><table><thead><tr>"
+            + "".join(f"<th>{e(h)}</th>" for h in TRIAL_HEADER)
+            + "</tr></thead><tbody>"
+        )
+        for row in trials:
+            cls = "pass" if row[-1] == "PASS" else "fail"
+            cells = "".join(f"<td>{e(c)}</td>" for c in row)
+            body.append(f"<tr class='{cls}'>{cells}</tr>")
+        body.append("</tbody></table>")
+    body.append("<h2>Figures</h2>")
     for title, path in figures:
         src = e(path.relative_to(out).as_posix())
         body.append(
