@@ -9,7 +9,7 @@
 #   make lint   ruff check + ruff format --check
 #   make assets fill Solara's offline CDN cache (also done by venv creation)
 #   make docs   regenerate the scenario reference, JSON Schema and parameter pages
-#   make validation  rerun the clinical check into docs/validation (about 4 minutes)
+#   make validation  rerun the clinical check into docs/validation (about 25 minutes on 2 cores)
 # PYTHON=/path/to/python3.12 picks the interpreter used to create .venv.
 # Missing Debian packages are installed first by tools/system_deps.sh (apt-get as root, or with
 # password-less sudo; else it prints the one command to run and stops): nodejs + npm while
