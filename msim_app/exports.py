@@ -20,14 +20,14 @@ def file_stem(scenario_name: str, seed: int) -> str:
 
 
 def run_csv(arms: list[Arm], prediction: Prediction | None = None) -> bytes:
-    """The first arm's days so far in the columns ``msim run`` writes to timeseries.csv; in
-    side-by-side mode the untreated arm's columns follow, prefixed ``untreated_``; a student's
-    prediction, when made, in ``predicted_*`` columns at the end."""
+    """The first arm's days so far in the columns ``msim run`` writes to timeseries.csv; each
+    other view's columns follow, prefixed by its role (``untreated_``, ``comparator_``,
+    ``branch_``); a student's prediction, when made, in ``predicted_*`` columns at the end."""
     df = arms[0].history.frame()
-    if len(arms) > 1:
-        twin = arms[1].history.frame()
+    for arm in arms[1:]:
+        other = arm.history.frame()
         for col in TIMESERIES_COLUMNS[1:]:
-            df[f"untreated_{col}"] = twin[col].to_numpy()
+            df[f"{arm.role}_{col}"] = other[col].to_numpy()
     if prediction is not None:
         shown = df["day"].to_numpy(dtype=float) + 1
         for name, values in csv_columns(prediction, shown).items():

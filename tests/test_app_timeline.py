@@ -98,3 +98,24 @@ def test_a_branch_with_an_unknown_choice_is_refused_in_plain_words():
     s = session()
     with pytest.raises(ValueError, match="cannot branch"):
         s.branch("switch", "snake-oil")
+
+
+def test_the_csv_has_every_view_under_its_role_the_branch_too():
+    import io
+
+    import pandas as pd
+
+    s = session()
+    s.set_compare(True)
+    s.set_comparator("ocrelizumab")
+    s.advance(60)
+    s.branch("stop")
+    s.advance(40)
+    table = pd.read_csv(io.BytesIO(s.csv_bytes()))
+    assert len(table) == 100
+    for role in ("untreated", "comparator", "branch"):
+        assert f"{role}_cd4" in table.columns
+    # the branch is the treated patient until the day it began
+    same = table["cd4"].iloc[:60].to_numpy() == table["branch_cd4"].iloc[:60].to_numpy()
+    assert same.all()
+    assert (table["comparator_b_cells"].iloc[90:] < table["untreated_b_cells"].iloc[90:]).all()
