@@ -11,7 +11,7 @@ from model.model import MSModel
 from model.run import Simulation
 from model.scenario import Scenario
 from msim_app.history import History
-from msim_app.timeline import Choice, Timeline
+from msim_app.timeline import Choice, Timeline, pack, unpack
 
 
 @dataclass
@@ -48,7 +48,7 @@ class Arm:
     def branch(self, label: str, choice: Choice) -> Arm:
         """A copy of this arm as it is now, with ``choice`` made in it: the same patient and
         the same later triggers (waves, infections), another treatment from today."""
-        sim = Timeline(self.sim).restore(self.day)  # a copy, through the snapshot's bytes
+        sim = unpack(pack(self.sim))  # a whole copy
         arm = Arm(label=label, sim=sim, history=History(sim), role="branch")
         arm.timeline.choose(sim, choice)
         arm.history.sync()

@@ -30,22 +30,18 @@ def role(arm: Arm, treated: bool) -> str:
     return arm.role
 
 
+SHARED = ("label", "relapses", "arr", "new_lesions", "lesion_pct", "edss", "dose_days")
+
+
 def arm_summary(arm: Arm, treated: bool) -> dict[str, Any]:
-    h, day = arm.history, arm.day
-    arr = h.arr(day)
-    follow = h.baseline_days
+    """The arm's status-line counters (:meth:`Arm.summary`), its role and relapse onsets."""
+    counters, h = arm.summary(), arm.history
     return {
-        "label": arm.label,
+        **{key: counters[key] for key in SHARED},
         "role": role(arm, treated),
-        "days": day,
-        "relapses": h.relapses,
-        "relapses_follow_up": sum(1 for d in h.onsets if d >= follow),
+        "days": counters["day"],
+        "relapses_follow_up": sum(1 for d in h.onsets if d >= h.baseline_days),
         "onsets": [int(d) for d in h.onsets[:MOST_ONSETS]],
-        "arr": None if arr is None else round(arr, 2),
-        "new_lesions": h.new_lesions,
-        "lesion_pct": round(h.lesion_pct(), 2),
-        "edss": h.edss(),
-        "dose_days": len(h.doses),
     }
 
 

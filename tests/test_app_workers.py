@@ -4,7 +4,6 @@ alert that Reset gets over, and no tab holds more memory than its cap."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 
@@ -30,15 +29,9 @@ class FakeStage:
 def workers() -> Iterator[WorkerPool]:
     """One worker whose Play ticks take all their days however busy the machine (no frame
     budget), so the runs compared here do not depend on timing."""
-    before = os.environ.get("MSIM_FRAME_BUDGET_MS")
-    os.environ["MSIM_FRAME_BUDGET_MS"] = "0"
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("MSIM_FRAME_BUDGET_MS", "0")
         pool = WorkerPool(1)
-    finally:
-        if before is None:
-            del os.environ["MSIM_FRAME_BUDGET_MS"]
-        else:
-            os.environ["MSIM_FRAME_BUDGET_MS"] = before
     yield pool
     pool.stop()
 

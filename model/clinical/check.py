@@ -60,13 +60,16 @@ def read_run(folder: Path, run_id: str, summary: dict) -> Run:
     return Run(table("timeseries"), table("events"), table("relapses"), table("mri"), summary)
 
 
-def _runs(plan: Plan, folder: Path, rows: list[dict], rep: int) -> dict[str, Run] | None:
+def _finished(rows: list[dict]) -> dict[str, dict]:
+    return {r["run_id"]: r for r in rows if r["status"] == "ok"}
+
+
+def _runs(plan: Plan, folder: Path, done: dict[str, dict], rep: int) -> dict[str, Run] | None:
     """Every arm's run of replicate ``rep``, or None when one did not finish."""
-    by_id = {r["run_id"]: r for r in rows if r["status"] == "ok"}
     ids = {r.arm: r.run_id for r in plan.runs if r.replicate == rep}
-    if not all(i in by_id for i in ids.values()):
+    if not all(i in done for i in ids.values()):
         return None
-    return {arm: read_run(folder, i, by_id[i]) for arm, i in ids.items()}
+    return {arm: read_run(folder, i, done[i]) for arm, i in ids.items()}
 
 
 def patients(
@@ -77,11 +80,13 @@ def patients(
 ) -> Iterator[Patient]:
     """Each replicate's treated, untreated and retreated run (and its comparator drugs from
     ``trials``), read one patient at a time."""
+    done = _finished(rows)
+    trial_done = _finished(trials[2]) if trials else {}
     for rep in range(plan.replicates):
-        runs = _runs(plan, folder, rows, rep)
+        runs = _runs(plan, folder, done, rep)
         if runs is None:
             continue
-        drugs = (_runs(*trials, rep) if trials else None) or {}
+        drugs = (_runs(trials[0], trials[1], trial_done, rep) if trials else None) or {}
         yield Patient(*(runs[arm] for arm in ARMS), drugs=drugs)
 
 

@@ -9,26 +9,7 @@ from playwright.sync_api import Page, expect
 
 from model.run import Simulation
 from msim_app.catalog import default_scenario
-
-PLAY_TIMEOUT = 240_000  # ms: two patients on a busy 2-core machine
-
-
-def play_to(page: Page, day: int) -> int:
-    """Play at the fastest speed until ``day``, pause, and return the day the page settles on."""
-    page.select_option(".msim-speed", "fastest")
-    page.click(".msim-play")
-    page.wait_for_function(
-        f"() => +document.querySelector('.msim-day').textContent >= {day}", timeout=PLAY_TIMEOUT
-    )
-    page.click(".msim-play")
-    last = -1
-    for _ in range(30):
-        page.wait_for_timeout(500)
-        now = int(page.locator(".msim-day").inner_text())
-        if now == last:
-            return now
-        last = now
-    raise AssertionError("the day kept moving after Pause")
+from tests.browser.test_therapies_app import play_to
 
 
 def test_going_back_and_branching_gives_the_figures_of_a_fresh_run_of_the_branch(
