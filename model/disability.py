@@ -34,7 +34,7 @@ def eloquent_tracts(
 
 def edss_steps(raw: float) -> float:
     """A raw score read to the nearest 0.5 within 0-10."""
-    return float(np.clip(np.round(raw * 2.0) / 2.0, 0.0, 10.0))
+    return min(max(round(raw * 2.0) / 2.0, 0.0), 10.0)
 
 
 def worsening_step(baseline: float) -> float:

@@ -30,9 +30,9 @@ tables (see :mod:`model.agents` for why), viewed as objects through :meth:`MSMod
 
 from __future__ import annotations
 
-import copy
 import copyreg
 import math
+import pickle
 from collections.abc import Sequence
 
 import numpy as np
@@ -61,6 +61,26 @@ from model.therapy import Therapies
 
 # Moore neighbourhood steps, including staying put.
 STEPS = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)], dtype=np.int64)
+
+
+def box_mean(field: np.ndarray, mode: str) -> np.ndarray:
+    """The mean over each site's 3 x 3 box: ``ndimage.uniform_filter(field, 3, mode=mode)``,
+    value for value, without its argument handling (called twice a simulated day)."""
+    out = np.empty_like(field)
+    ndimage.uniform_filter1d(field, 3, 0, out, mode)
+    ndimage.uniform_filter1d(out, 3, 1, out, mode)
+    return out
+
+
+def moore_neighbours(width: int, height: int) -> np.ndarray:
+    """Each site's Moore neighbourhood and itself (in :data:`STEPS` order) as flat site numbers
+    ``x * height + y``, clipped at the edges: one lookup instead of clipping every day."""
+    x, y = np.meshgrid(np.arange(width), np.arange(height), indexing="ij")
+    cx = np.clip(x[..., None] + STEPS[:, 0], 0, width - 1)
+    cy = np.clip(y[..., None] + STEPS[:, 1], 0, height - 1)
+    return (cx * height + cy).reshape(width * height, len(STEPS))
+
+
 RELAPSE_WINDOW = 7  # days of new myelin loss summed for the relapse threshold
 RELAPSE_GAP = 30  # clinical definition: a new relapse starts >= 30 days after the last onset
 
@@ -110,7 +130,7 @@ class MSModel(Model):
     """Immune attack on myelin in MS, and alemtuzumab, on a Mesa grid."""
 
     def __setstate__(self, state: dict) -> None:
-        """A copy (``copy.deepcopy``, a pickle: the app's twins and timeline) mends its grid."""
+        """A copy (a pickle, ``copy.deepcopy``: the twins, the app's timeline) mends its grid."""
         self.__dict__.update(state)
         _one_cell_class(self.grid)
 
@@ -120,7 +140,7 @@ class MSModel(Model):
         property layers change (:meth:`tissue_layers`). A snapshot can leave the fixed parts
         out and take them from a copy of the model made on an earlier day (the app's
         timeline), which costs a tenth of copying them."""
-        return [self.grid, self._all_agents, self._agents_by_type]
+        return [self.grid, self._all_agents, self._agents_by_type, self.neighbours]
 
     def tissue_layers(self) -> dict[str, np.ndarray]:
         """The grid's property layers (integrity, scar, inflammation, ...), by name."""
@@ -168,6 +188,7 @@ class MSModel(Model):
         )
         self.vessel_xy = np.stack(np.unravel_index(np.sort(flat), (g.width, g.height)), axis=1)
         self.grid.vessel.data[self.vessel_xy[:, 0], self.vessel_xy[:, 1]] = True
+        self.neighbours = moore_neighbours(g.width, g.height)
         share = scenario.disability.eloquent_share
         width = scenario.disability.tract_width
         eloquent = eloquent_tracts((g.width, g.height), share, width, self.rng)
@@ -196,6 +217,7 @@ class MSModel(Model):
         self._renewal_rates(scenario)
         self.baff = 1.0  # B-cell survival factor, 1 at the untreated steady state
         self.loss_window = np.zeros(RELAPSE_WINDOW)
+        self.mean_inflammation = 0.0  # the tissue's, at the end of the day
         self.relapse: Relapse | None = None  # the relapse under way, if any
         self.last_onset = -RELAPSE_GAP
         self.scar_at_onset = 0.0
@@ -244,7 +266,8 @@ class MSModel(Model):
         if not shared:
             return [cls(sc, seed) for sc in scenarios]
         lived = cls(scenarios[0], seed, start=False)
-        models = [copy.deepcopy(lived) for _ in scenarios[1:]] + [lived]
+        copies = pickle.dumps(lived)  # faster than copy.deepcopy, the same state
+        models = [pickle.loads(copies) for _ in scenarios[1:]] + [lived]
         for model, scenario in zip(models, scenarios, strict=True):
             model.params = scenario
             model._start()
@@ -527,9 +550,10 @@ class MSModel(Model):
         """Ageing and death; new naive cells from progenitors (thymus, marrow); renewal of T
         cells by division; and lymphopenia-driven expansion of survivors when counts are low."""
         t, rng, rep = self.lymphocytes, self.rng, self.params.repopulation
+        # every row at once: a free row's values are all overwritten when it is reused
+        t.age += 1
+        np.subtract(t.activated, 1, out=t.activated, where=t.activated > 0)
         rows = t.rows()
-        t.age[rows] += 1
-        t.activated[rows] = np.maximum(t.activated[rows] - 1, 0)
         kind = t.kind[rows]
         p_die = self.death_p[kind]
         p_die[(kind == Kind.B_CELL) & t.memory[rows]] = self.b_memory_death
@@ -673,22 +697,21 @@ class MSModel(Model):
             self.events.append(Event(self.day, "activation_wave", f"strength {wave:.3f}"))
         rows = t.rows()
         kind = t.kind[rows]
-        in_blood = t.x[rows] == BLOOD
+        auto_blood = t.autoreactive[rows] & (t.x[rows] == BLOOD) & (kind <= LAST_ATTACKER)
         blood = self.counts()
         help_ = self._b_help()
         lineage = blood[Kind.CD4] + blood[Kind.TREG]
         share = blood[Kind.TREG] / lineage if lineage else self.treg_share_base
         tregs = (self.treg_share_base / max(share, 1e-9)) ** self.params.memory.treg_priming
-        naive = rows[t.autoreactive[rows] & ~t.memory[rows] & in_blood & (kind <= LAST_ATTACKER)]
+        memory = t.memory[rows]
+        naive = rows[auto_blood & ~memory]
         p_prime = self.priming[t.kind[naive]] * help_ * min(tregs, 4.0)
         self._prime(naive[rng.random(naive.size) < p_prime])
-        naive_b = rows[(kind == Kind.B_CELL) & ~t.memory[rows]]
+        naive_b = rows[(kind == Kind.B_CELL) & ~memory]
         cd4_help = min(1.0, blood[Kind.CD4] / max(self.base[Kind.CD4], 1))
         t.memory[naive_b[rng.random(naive_b.size) < self.b_memory_rate * cd4_help]] = True
-        cand = rows[
-            t.autoreactive[rows] & t.memory[rows] & (t.activated[rows] == 0) & in_blood
-            & (kind <= LAST_ATTACKER)
-        ]  # fmt: skip
+        # memory read again: cells primed a moment ago can be recalled today
+        cand = rows[auto_blood & t.memory[rows] & (t.activated[rows] == 0)]
         p = (d.activation_rate + wave) * help_ * self.therapy.activation
         on = cand[rng.random(cand.size) < p]
         # residents are recalled in place by the tissue's own antigen-presenting cells, when
@@ -731,17 +754,15 @@ class MSModel(Model):
         rows = rows[t.x[rows] != BLOOD]
         if rows.size == 0:
             return
-        x, y = t.x[rows].astype(np.int64), t.y[rows].astype(np.int64)
-        cx = np.clip(x[:, None] + STEPS[None, :, 0], 0, self.width - 1)
-        cy = np.clip(y[:, None] + STEPS[None, :, 1], 0, self.height - 1)
-        infl = self.grid.inflammation.data[cx, cy] + rng.random(cx.shape) * 1e-6
+        around = self.neighbours[t.x[rows].astype(np.int64) * self.height + t.y[rows]]
+        infl = self.grid.inflammation.data.ravel()[around] + rng.random(around.shape) * 1e-6
         uphill = infl.argmax(axis=1)
         random = rng.integers(0, len(STEPS), rows.size)
         follows = (t.activated[rows] > 0) | (t.kind[rows] == Kind.TREG)
         follows &= rng.random(rows.size) < self.params.disease.chemotaxis
         choice = np.where(follows, uphill, random)
-        i = np.arange(rows.size)
-        self._move(t, rows, cx[i, choice].astype(np.int16), cy[i, choice].astype(np.int16))
+        x, y = np.divmod(around[np.arange(rows.size), choice], self.height)
+        self._move(t, rows, x.astype(np.int16), y.astype(np.int16))
 
     def attack(self) -> np.ndarray:
         """Activated autoreactive cells strip myelin where they stand, less so near Tregs."""
@@ -752,12 +773,12 @@ class MSModel(Model):
         if rows.size == 0:
             return loss
         kind = t.kind[rows]
-        tregs = np.zeros((self.width, self.height))
-        treg_rows = rows[kind == Kind.TREG]
-        np.add.at(tregs, (t.x[treg_rows], t.y[treg_rows]), 1.0)
-        nearby = ndimage.uniform_filter(tregs, size=3, mode="constant") * 9
         attackers = rows[(kind <= LAST_ATTACKER) & t.autoreactive[rows] & (t.activated[rows] > 0)]
         if attackers.size:
+            tregs = np.zeros((self.width, self.height))
+            treg_rows = rows[kind == Kind.TREG]
+            np.add.at(tregs, (t.x[treg_rows], t.y[treg_rows]), 1.0)
+            nearby = box_mean(tregs, "constant") * 9
             x, y = t.x[attackers], t.y[attackers]
             suppression = np.clip(1 - d.treg_suppression * nearby[x, y], 0, 1)
             np.add.at(loss, (x, y), d.attack_damage * t.aggression[attackers] * suppression)
@@ -773,7 +794,7 @@ class MSModel(Model):
     def inflammation_spread(self) -> None:
         d = self.params.disease
         f = self.grid.inflammation.data
-        neighbours = ndimage.uniform_filter(f, size=3, mode="nearest")
+        neighbours = box_mean(f, "nearest")
         f[:] = ((1 - d.diffusion) * f + d.diffusion * neighbours) * (1 - d.inflammation_decay)
         np.maximum(f, 0.0, out=f)  # the filter's running sums can leave -1e-19 behind
 
@@ -806,10 +827,10 @@ class MSModel(Model):
         self.lesion_mask = lesion
         self.lesion_share = np.count_nonzero(lesion) / lesion.size
 
-        self.loss_window = np.roll(self.loss_window, 1)
+        self.loss_window[1:] = self.loss_window[:-1]  # the newest day first
         self.loss_window[0] = loss.sum()
         recent = self.loss_window.sum() * 1000 / loss.size
-        mean_infl = float(self.grid.inflammation.data.mean())
+        mean_infl = self.mean_inflammation = float(self.grid.inflammation.data.mean())
         if self.relapse is None:
             if recent >= d.relapse_onset and self.day - self.last_onset >= RELAPSE_GAP:
                 self.last_onset = self.day
@@ -864,10 +885,11 @@ class MSModel(Model):
     def observe(self) -> dict[str, float]:
         """The day's measurements, one value per :data:`model.records.TIMESERIES` column."""
         t, d = self.lymphocytes, self.params.disease
-        blood = self.counts()
         rows = t.rows()
-        effector = rows[t.kind[rows] <= LAST_ATTACKER]
+        kind = t.kind[rows]
+        effector = rows[kind <= LAST_ATTACKER]
         blood_rows = t.x[rows] == BLOOD
+        blood = np.bincount(kind[blood_rows], minlength=len(Kind)).astype(float)  # self.counts()
         integ = self.grid.integrity.data
         infl = self.grid.inflammation.data
         lesion = self.lesion_mask  # today's, from lesions_and_relapses
@@ -882,19 +904,19 @@ class MSModel(Model):
             "b_cells": blood[Kind.B_CELL],
             "treg": blood[Kind.TREG],
             "nk": blood[Kind.NK],
-            "tissue_cells": float((t.x[rows] != BLOOD).sum()),
+            "tissue_cells": float(rows.size - np.count_nonzero(blood_rows)),
             "antibody": float(len(self.particles)),
             "myelin_integrity": float(integ.mean()),
             "lesion_area": float(self.lesion_share),
             "active_lesions": float(n_active),
             "chronic_lesion_area": float(np.count_nonzero(lesion & ~active) / lesion.size),
-            "inflammation": float(infl.mean()),
+            "inflammation": self.mean_inflammation,  # today's, from lesions_and_relapses
             "relapse_active": float(self.relapse is not None),
             "mean_aggression": float(t.aggression[effector].mean()) if effector.size else 0.0,
             "autoreactive_share": float(t.autoreactive[effector].mean()) if effector.size else 0.0,
             "primed_cells": float(np.count_nonzero(t.autoreactive[effector] & t.memory[effector])),
             "memory_b_cells": float(
-                np.count_nonzero(t.memory[rows] & (t.kind[rows] == Kind.B_CELL) & blood_rows)
+                np.count_nonzero(t.memory[rows] & (kind == Kind.B_CELL) & blood_rows)
             ),
             "treg_share": float(blood[Kind.TREG] / cd4_lineage) if cd4_lineage else 0.0,
             "infection_risk": self.infection_hazard,
