@@ -47,7 +47,7 @@ class AgentTable:
         self._rows: np.ndarray | None = None  # live rows, until the next add or remove
 
     def __len__(self) -> int:
-        return int(self.alive.sum())
+        return self.rows().size
 
     def _grow(self) -> None:
         old = self.alive.size

@@ -63,6 +63,11 @@ from model.therapy import Therapies
 STEPS = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)], dtype=np.int64)
 
 
+def mean(values: np.ndarray) -> float:
+    """``float(values.mean())``, value for value, without ``np.mean``'s argument handling."""
+    return float(values.sum(dtype=np.float64) / values.size)
+
+
 def box_mean(field: np.ndarray, mode: str) -> np.ndarray:
     """The mean over each site's 3 x 3 box: ``ndimage.uniform_filter(field, 3, mode=mode)``,
     value for value, without its argument handling (called twice a simulated day)."""
@@ -524,8 +529,8 @@ class MSModel(Model):
         in_tissue = live[p.x[live] != BLOOD]
         if in_tissue.size:
             step = STEPS[rng.integers(0, len(STEPS), in_tissue.size)]
-            nx = np.clip(p.x[in_tissue] + step[:, 0], 0, self.width - 1)
-            ny = np.clip(p.y[in_tissue] + step[:, 1], 0, self.height - 1)
+            nx = np.minimum(np.maximum(p.x[in_tissue] + step[:, 0], 0), self.width - 1)
+            ny = np.minimum(np.maximum(p.y[in_tissue] + step[:, 1], 0), self.height - 1)
             self._move(p, in_tissue, nx.astype(np.int16), ny.astype(np.int16))
             tissue_cells = cells[t.x[cells] != BLOOD]
             if tissue_cells.size:
@@ -577,7 +582,7 @@ class MSModel(Model):
         self.progenitor_output = int(made.sum())
         counts = n.astype(np.int64)
         renewed = rng.binomial(counts, self.renewal_p)
-        room = np.clip(1 - n / np.maximum(self.base, 1), 0, 1)
+        room = np.minimum(np.maximum(1 - n / np.maximum(self.base, 1), 0), 1)
         expanded = rng.binomial(counts, np.minimum(self.homeo * room * self.patient.drive, 1.0))
         if renewed.any() or expanded.any():
             self._divide(renewed, expanded)
@@ -729,7 +734,7 @@ class MSModel(Model):
         rows = t.rows()
         in_blood = t.x[rows] == BLOOD
         active = t.activated[rows] > 0
-        mean_infl = float(self.grid.inflammation.data.mean())
+        mean_infl = mean(self.grid.inflammation.data)
         treg = t.kind[rows] == Kind.TREG
         p_enter = np.where(active, d.entry_rate, d.patrol_rate)
         # Tregs are recruited to inflamed tissue
@@ -780,7 +785,7 @@ class MSModel(Model):
             np.add.at(tregs, (t.x[treg_rows], t.y[treg_rows]), 1.0)
             nearby = box_mean(tregs, "constant") * 9
             x, y = t.x[attackers], t.y[attackers]
-            suppression = np.clip(1 - d.treg_suppression * nearby[x, y], 0, 1)
+            suppression = np.minimum(np.maximum(1 - d.treg_suppression * nearby[x, y], 0), 1)
             np.add.at(loss, (x, y), d.attack_damage * t.aggression[attackers] * suppression)
             integrity = self.grid.integrity.data
             loss = np.minimum(loss, integrity)
@@ -803,7 +808,7 @@ class MSModel(Model):
         d = self.params.disease
         integ, scar = self.grid.integrity.data, self.grid.scar.data
         infl = self.grid.inflammation.data
-        gap = np.clip(1 - scar - integ, 0, None)
+        gap = np.maximum(1 - scar - integ, 0)
         integ += d.repair_rate * gap / (1 + infl / max(d.active_threshold, 1e-9))
 
     def lesions_and_relapses(self, loss: np.ndarray) -> None:
@@ -830,7 +835,7 @@ class MSModel(Model):
         self.loss_window[1:] = self.loss_window[:-1]  # the newest day first
         self.loss_window[0] = loss.sum()
         recent = self.loss_window.sum() * 1000 / loss.size
-        mean_infl = self.mean_inflammation = float(self.grid.inflammation.data.mean())
+        mean_infl = self.mean_inflammation = mean(self.grid.inflammation.data)
         if self.relapse is None:
             if recent >= d.relapse_onset and self.day - self.last_onset >= RELAPSE_GAP:
                 self.last_onset = self.day
@@ -905,15 +910,15 @@ class MSModel(Model):
             "treg": blood[Kind.TREG],
             "nk": blood[Kind.NK],
             "tissue_cells": float(rows.size - np.count_nonzero(blood_rows)),
-            "antibody": float(len(self.particles)),
-            "myelin_integrity": float(integ.mean()),
+            "antibody": float(self.particles.rows().size),
+            "myelin_integrity": mean(integ),
             "lesion_area": float(self.lesion_share),
             "active_lesions": float(n_active),
             "chronic_lesion_area": float(np.count_nonzero(lesion & ~active) / lesion.size),
             "inflammation": self.mean_inflammation,  # today's, from lesions_and_relapses
             "relapse_active": float(self.relapse is not None),
-            "mean_aggression": float(t.aggression[effector].mean()) if effector.size else 0.0,
-            "autoreactive_share": float(t.autoreactive[effector].mean()) if effector.size else 0.0,
+            "mean_aggression": mean(t.aggression[effector]) if effector.size else 0.0,
+            "autoreactive_share": mean(t.autoreactive[effector]) if effector.size else 0.0,
             "primed_cells": float(np.count_nonzero(t.autoreactive[effector] & t.memory[effector])),
             "memory_b_cells": float(
                 np.count_nonzero(t.memory[rows] & (kind == Kind.B_CELL) & blood_rows)
