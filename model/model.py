@@ -193,6 +193,7 @@ class MSModel(Model):
         )
         self.vessel_xy = np.stack(np.unravel_index(np.sort(flat), (g.width, g.height)), axis=1)
         self.grid.vessel.data[self.vessel_xy[:, 0], self.vessel_xy[:, 1]] = True
+        self.vessel_x, self.vessel_y = self.vessel_xy.T.astype(np.int16)  # as the tables keep them
         self.neighbours = moore_neighbours(g.width, g.height)
         share = scenario.disability.eloquent_share
         width = scenario.disability.tract_width
@@ -702,8 +703,9 @@ class MSModel(Model):
             self.events.append(Event(self.day, "activation_wave", f"strength {wave:.3f}"))
         rows = t.rows()
         kind = t.kind[rows]
-        auto_blood = t.autoreactive[rows] & (t.x[rows] == BLOOD) & (kind <= LAST_ATTACKER)
-        blood = self.counts()
+        in_blood = t.x[rows] == BLOOD
+        auto_blood = t.autoreactive[rows] & in_blood & (kind <= LAST_ATTACKER)
+        blood = np.bincount(kind[in_blood], minlength=len(Kind)).astype(float)  # self.counts()
         help_ = self._b_help()
         lineage = blood[Kind.CD4] + blood[Kind.TREG]
         share = blood[Kind.TREG] / lineage if lineage else self.treg_share_base
@@ -745,8 +747,8 @@ class MSModel(Model):
         leave_p = np.where(active | t.resident[rows], 0.0, 1 / d.patrol_days)
         leave = rows[~in_blood & (rng.random(rows.size) < leave_p)]
         if enter.size:
-            at = self.vessel_xy[rng.integers(0, len(self.vessel_xy), enter.size)]
-            self._move(t, enter, at[:, 0].astype(np.int16), at[:, 1].astype(np.int16))
+            at = rng.integers(0, len(self.vessel_xy), enter.size)
+            self._move(t, enter, self.vessel_x[at], self.vessel_y[at])
         if leave.size:
             self._move(
                 t, leave, np.full(leave.size, BLOOD, np.int16), np.full(leave.size, BLOOD, np.int16)
