@@ -56,7 +56,7 @@ from model.kinds import LAST_ATTACKER, Kind
 from model.mri import MOORE, Scanner, patches
 from model.patient import REFERENCE_AGE, draw_patient
 from model.records import TIMESERIES_COLUMNS, Event, Relapse
-from model.scenario import DosingCourse, Scenario
+from model.scenario import DosingCourse, Scenario, ScenarioError
 from model.therapy import Therapies
 
 # Moore neighbourhood steps, including staying put.
@@ -75,6 +75,11 @@ def box_mean(field: np.ndarray, mode: str) -> np.ndarray:
     ndimage.uniform_filter1d(field, 3, 0, out, mode)
     ndimage.uniform_filter1d(out, 3, 1, out, mode)
     return out
+
+
+def candidate_seed(seed: int, candidate: int) -> int:
+    """The seed of a run's ``candidate``-th screened patient (the first is the seed itself)."""
+    return int(np.random.SeedSequence([seed, candidate]).generate_state(1, np.uint32)[0])
 
 
 def moore_neighbours(width: int, height: int) -> np.ndarray:
@@ -152,14 +157,24 @@ class MSModel(Model):
         return {name: layer.data for name, layer in self.grid._mesa_property_layers.items()}
 
     def __init__(
-        self, scenario: Scenario | None = None, seed: int | None = None, *, start: bool = True
+        self,
+        scenario: Scenario | None = None,
+        seed: int | None = None,
+        *,
+        start: bool = True,
+        candidate: int = 0,
     ):
+        """One candidate patient of ``seed`` (the first unless ``candidate`` says otherwise),
+        with their history lived; :meth:`enrol` screens candidates against the scenario's entry
+        criteria."""
         scenario = scenario or Scenario()
         seed = scenario.run.seed if seed is None else seed
-        super().__init__(rng=seed)
+        lineage = seed if candidate == 0 else candidate_seed(seed, candidate)
+        super().__init__(rng=lineage)
         self.params = scenario
         self.seed = seed
-        drug, waves, person, infections, steps = np.random.SeedSequence(seed).spawn(5)
+        self.candidate = candidate
+        drug, waves, person, infections, steps = np.random.SeedSequence(lineage).spawn(5)
         self.dose_rng = np.random.default_rng(drug)
         self.wave_rng = np.random.default_rng(waves)
         self.infection_rng = np.random.default_rng(infections)
@@ -263,6 +278,43 @@ class MSModel(Model):
         self.observe()
 
     @classmethod
+    def enrol(cls, scenario: Scenario, seed: int, *, start: bool = True) -> MSModel:
+        """The patient of ``seed``: its first candidate who meets the scenario's entry criteria
+        (``patient.entry_*``), as a trial screens people on their history; with none, the first
+        candidate. Deterministic: the same seed enrols the same person."""
+        settings = scenario.patient
+        for candidate in range(settings.max_screened if settings.screens() else 1):
+            model = cls(scenario, seed, start=False, candidate=candidate)
+            if model.meets_entry():
+                if start:
+                    model._start()
+                return model
+        raise ScenarioError(
+            scenario.name,
+            [
+                f"patient: none of the {settings.max_screened} candidates seed {seed} screened "
+                f"had {settings.entry_relapses_prior_year} or more relapses in the year before "
+                f"day 0 and {settings.entry_enhancing_lesions} or more enhancing lesions at day "
+                "0; lower patient.entry_relapses_prior_year or patient.entry_enhancing_lesions, "
+                "raise patient.activity_mean, or raise patient.max_screened (up to 200)"
+            ],
+        )
+
+    def meets_entry(self) -> bool:
+        """Whether this candidate's history meets the scenario's entry criteria."""
+        p = self.params.patient
+        return (
+            self.history["relapses_prior_year"] >= p.entry_relapses_prior_year
+            and self.history["enhancing_lesions"] >= p.entry_enhancing_lesions
+        )
+
+    def patient_record(self) -> dict[str, float]:
+        """The patient as recorded with each run: the drawn values, the history they entered
+        with, and how many candidates the seed screened to find them."""
+        history = {f"patient_{k}": v for k, v in self.history.items()}
+        return {**self.patient.record(), **history, "patient_screened": self.candidate + 1}
+
+    @classmethod
     def twins(cls, scenarios: Sequence[Scenario], seed: int) -> list[MSModel]:
         """One patient at day 0 under each scenario. Scenarios that differ only in what is
         given to the patient share the history before day 0, so it is lived once and copied:
@@ -270,8 +322,8 @@ class MSModel(Model):
         scenarios = list(scenarios)
         shared = all(scenarios[0].same_patient_before_day_0(sc) for sc in scenarios[1:])
         if not shared:
-            return [cls(sc, seed) for sc in scenarios]
-        lived = cls(scenarios[0], seed, start=False)
+            return [cls.enrol(sc, seed) for sc in scenarios]
+        lived = cls.enrol(scenarios[0], seed, start=False)
         copies = pickle.dumps(lived)  # faster than copy.deepcopy, the same state
         models = [pickle.loads(copies) for _ in scenarios[1:]] + [lived]
         for model, scenario in zip(models, scenarios, strict=True):
@@ -283,12 +335,21 @@ class MSModel(Model):
         """Live ``days`` of untreated disease before day 0 and keep only their traces in the
         tissue, the cells and the score: nothing of them is recorded, except a relapse still
         under way at day 0 (its start day is then negative)."""
+        self.history = {"relapses_prior_year": 0, "enhancing_lesions": 0}
         if days == 0:
             return
         self.day = -days
+        self.last_onset = -days - RELAPSE_GAP  # a relapse may begin on the burn-in's first day
         for _ in range(days):
             self._live_day()
             self.day += 1
+        active = self.lesion_mask & (
+            self.grid.inflammation.data > self.params.disease.active_threshold
+        )
+        self.history = {
+            "relapses_prior_year": sum(r.start >= -round(YEAR) for r in self.relapses),
+            "enhancing_lesions": patches(active),  # as the day-0 observation counts them
+        }
         under_way = self.relapse
         self.relapses = [under_way] if under_way else []
         self.events = [

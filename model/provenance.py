@@ -358,6 +358,21 @@ PROVENANCE: dict[str, tuple[str, str]] = {
         PUBLISHED,
         "thymic output falls about 3% a year in adults (thymic involution)",
     ),
+    "patient.entry_relapses_prior_year": (
+        CHOICE,
+        "0 = no screening; highly-active.toml uses the published definition of highly active "
+        "disease, 2 or more relapses in the year before randomisation and 1 or more enhancing "
+        "lesions at baseline (CARE-MS subgroup analyses, Krieger 2016, Neurology)",
+    ),
+    "patient.entry_enhancing_lesions": (
+        CHOICE,
+        "0 = no screening; 1 in highly-active.toml (the same definition, Krieger 2016)",
+    ),
+    "patient.max_screened": (
+        CHOICE,
+        "a bound on model time: about 1 in 4 candidates of the standard population meets the "
+        "highly active definition here (4.1 screened a seed on average, 12 seeds)",
+    ),
     "dosing.retreatment.min_gap_days": (
         PUBLISHED,
         "further courses at least 12 months after the last (label)",

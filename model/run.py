@@ -41,7 +41,7 @@ class Simulation:
     def __init__(self, scenario: Scenario, seed: int | None = None, model: MSModel | None = None):
         self.scenario = scenario
         self.seed = scenario.run.seed if seed is None else seed
-        self.model = MSModel(scenario, seed=self.seed) if model is None else model
+        self.model = MSModel.enrol(scenario, self.seed) if model is None else model
         self.recorder = Recorder(scenario.run.days)
 
     @property
@@ -67,7 +67,7 @@ class Simulation:
         ts = self.recorder.frame()
         ev, rel = events_frame(self.model.events), relapses_frame(self.model.relapses)
         mri = scans_frame(self.model.scanner.scans)
-        patient = self.model.patient.record()
+        patient = self.model.patient_record()
         summary = summarise(self.scenario, self.seed, ts, ev, rel, mri, patient)
         return RunResult(self.scenario, self.seed, len(ts), ts, ev, rel, mri, patient, summary)
 

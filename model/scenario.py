@@ -635,6 +635,33 @@ class PatientSettings(Section):
         ge=0,
         le=0.2,
     )
+    entry_relapses_prior_year: int = _f(
+        0,
+        "Entry criterion, as a trial screens: at least this many relapses in the year before "
+        "day 0 (the last year of the burn-in). With any criterion a seed screens candidates, "
+        "each living their own burn-in, and its patient is the first who meets them all.",
+        "relapses",
+        ge=0,
+        le=10,
+    )
+    entry_enhancing_lesions: int = _f(
+        0,
+        "Entry criterion: at least this many enhancing (inflamed) lesions at day 0.",
+        "lesions",
+        ge=0,
+        le=20,
+    )
+    max_screened: int = _f(
+        40,
+        "Candidates a seed screens before it gives up (each costs a burn-in of model time).",
+        "candidates",
+        ge=1,
+        le=200,
+    )
+
+    def screens(self) -> bool:
+        """True when there are entry criteria to meet."""
+        return self.entry_relapses_prior_year > 0 or self.entry_enhancing_lesions > 0
 
 
 class MRISettings(Section):
@@ -914,6 +941,16 @@ class Scenario(Section):
         "beside the alemtuzumab courses of [dosing].",
         max_length=50,
     )
+
+    @model_validator(mode="after")
+    def _history_to_screen(self) -> Scenario:
+        if self.patient.screens() and self.run.burn_in_years < 1:
+            raise ValueError(
+                "patient.entry_relapses_prior_year and patient.entry_enhancing_lesions screen "
+                "patients on their history before day 0, which needs run.burn_in_years of at "
+                f"least 1 (it is {self.run.burn_in_years:g}); raise it or set both criteria to 0"
+            )
+        return self
 
     @model_validator(mode="after")
     def _schedule_fits(self) -> Scenario:

@@ -51,6 +51,8 @@ def describe_site(model: MSModel, x: int, y: int) -> dict | None:
         "activity": round(pat.activity, 2),
         "drive": round(pat.drive, 2),
         "thymic_share": round(pat.thymic_share, 3),
+        **model.history,
+        "screened": model.candidate + 1,
     }
     return {
         "site": site.describe(),

@@ -42,6 +42,9 @@ PATIENT_FIELDS = (
     ("activity", "Disease activity (1 = average)"),
     ("drive", "Homeostatic drive (1 = average)"),
     ("thymic_share", "Thymic share of T-cell renewal"),
+    ("relapses_prior_year", "Relapses in the year before day 0"),
+    ("enhancing_lesions", "Enhancing lesions at day 0"),
+    ("screened", "Candidates screened to enrol them"),
 )
 
 

@@ -56,7 +56,7 @@ def run_summary(
     treated = bool(scenario.dosing.courses or scenario.treatments or given_courses)
     first = arms[0]
     # the patient's drawn traits are not in the recorded rows: the model keeps them, as drawn
-    patient = {k.removeprefix("patient_"): v for k, v in first.model.patient.record().items()}
+    patient = {k.removeprefix("patient_"): v for k, v in first.model.patient_record().items()}
     summary = {
         "version": VERSION,
         "scenario": scenario.name,

@@ -202,7 +202,7 @@ def test_a_tabs_summary_is_its_recorded_run_in_a_worker_or_in_the_server(
         assert there.class_summary() == mine  # forwarded by the worker, the same run
         json.dumps(mine, allow_nan=False)  # JSON-ready
         assert mine["day"] == 665 and mine["seed"] == 5 and mine["follow_up_start"] == 60
-        patient = here.arms[0].model.patient.record()
+        patient = here.arms[0].model.patient_record()
         assert mine["patient"] == {k.removeprefix("patient_"): v for k, v in patient.items()}
         assert [a["role"] for a in mine["arms"]] == ["treated", "untreated"]
         for arm, shared in zip(here.arms, mine["arms"], strict=True):
