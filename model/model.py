@@ -333,8 +333,9 @@ class MSModel(Model):
 
     def _burn_in(self, days: int) -> None:
         """Live ``days`` of untreated disease before day 0 and keep only their traces in the
-        tissue, the cells and the score: nothing of them is recorded, except a relapse still
-        under way at day 0 (its start day is then negative)."""
+        tissue, the cells and the score, and the history a trial screens on (``history``):
+        nothing of them is recorded, except a relapse still under way at day 0 (its start day
+        is then negative)."""
         self.history = {"relapses_prior_year": 0, "enhancing_lesions": 0}
         if days == 0:
             return
