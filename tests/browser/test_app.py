@@ -278,7 +278,7 @@ def test_inspecting_a_cell_shows_its_details(page: Page) -> None:
     expect(panel.locator(".msim-inspect-cell")).to_be_visible()
     for text in ("Kind", "CD52", "Aggression", "Naive or memory", "Original or repopulated"):
         expect(panel.locator(".msim-inspect-cell")).to_contain_text(text)
-    for text in ("Age (years)", "Disease activity", "Homeostatic drive"):
+    for text in ("Age (years)", "Disease activity", "Homeostatic drive", "year before day 0"):
         expect(panel.locator(".msim-inspect-patient")).to_contain_text(text)
     expect(panel.locator(".msim-inspect-site")).to_contain_text("Myelin integrity")
     expect(panel.locator(".msim-inspect-field-lesion")).not_to_be_empty()
