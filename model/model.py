@@ -675,7 +675,7 @@ class MSModel(Model):
         # the thyroid is destroyed slowly by its antibody; platelets at once
         thyroid = self.titre["thyroid_autoimmunity"]
         if thyroid >= 1.0:
-            self.thyroid_damage += thyroid / rep.thyroid_damage_days
+            self.thyroid_damage += thyroid * self.patient.thyroid / rep.thyroid_damage_days
         harm = {
             "thyroid_autoimmunity": self.thyroid_damage,
             "immune_thrombocytopenia": self.titre["immune_thrombocytopenia"],

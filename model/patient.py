@@ -24,6 +24,7 @@ class Patient:
     drive: float  # homeostatic (IL-21-like) drive of lymphopenic proliferation (median 1)
     thymic_share: float  # share of T-cell renewal that comes from the thymus at this age
     smoulder: float  # pace of relapse-independent (smouldering) progression (mean 1)
+    thyroid: float  # pace at which a thyroid autoantibody harms the gland (mean 1)
 
     def wave_rate_factor(self, settings: PatientSettings, years: float = 0.0) -> float:
         """Activity, and the fall of relapse rates with age (Tremlett 2008), ``years`` after
@@ -37,8 +38,8 @@ class Patient:
 
 
 def draw_patient(settings: PatientSettings, rng: np.random.Generator) -> Patient:
-    """Draw one patient from the patient stream (age, activity, drive, smoulder, in that
-    order: a draw added later goes last, so earlier draws stay the same person)."""
+    """Draw one patient from the patient stream (age, activity, drive, smoulder, thyroid, in
+    that order: a draw added later goes last, so earlier draws stay the same person)."""
     age = float(np.clip(rng.normal(settings.age_mean, settings.age_sd), *AGE_RANGE))
     cv = settings.activity_cv
     gamma = rng.gamma(1.0 / cv**2, cv**2) if cv > 0 else 1.0  # mean 1, CV as given
@@ -47,4 +48,6 @@ def draw_patient(settings: PatientSettings, rng: np.random.Generator) -> Patient
     thymus = settings.thymic_share * (1.0 - settings.thymic_decline) ** (age - 25.0)
     sd = settings.progression_sd
     smoulder = float(rng.lognormal(-(sd**2) / 2.0, sd))  # mean 1
-    return Patient(age, activity, drive, float(min(thymus, 1.0)), smoulder)
+    sd = settings.thyroid_sd
+    thyroid = float(rng.lognormal(-(sd**2) / 2.0, sd))  # mean 1
+    return Patient(age, activity, drive, float(min(thymus, 1.0)), smoulder, thyroid)

@@ -349,6 +349,14 @@ PROVENANCE: dict[str, tuple[str, str]] = {
         "none, those with four or more worsen faster (Absinta 2019, JAMA Neurol); a log-sd of "
         "0.7 puts a quarter of patients at under half the mean pace and a tenth at over twice it",
     ),
+    "patient.thyroid_sd": (
+        CALIBRATED,
+        "thyroid antibodies come months to years before thyroid disease after alemtuzumab "
+        "(Ruck 2018; Pariani 2018), so the interval differs between patients; set with "
+        "repopulation.thyroid_rate and thyroid_damage_days so first events spread over years "
+        "2-4 with the most in year 3 (Dayan 2023: peak in year 3, 15-17% that year, 46.6% by "
+        "year 6); without the spread 35% of patients had their first event in year 3",
+    ),
     "patient.thymic_share": (
         CALIBRATED,
         "thymic output adds little after alemtuzumab; T cells return mostly by proliferation "

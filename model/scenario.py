@@ -448,7 +448,7 @@ class Repopulation(Section):
         le=100,
     )
     thyroid_rate: float = _f(
-        0.0034,
+        0.004,
         "Daily rise of the thyroid autoantibody titre per unit of help from T cells expanded "
         "in lymphopenia (their share of the T-cell baseline times the patient's drive); thyroid "
         "disease starts when the titre reaches 1.",
@@ -471,8 +471,9 @@ class Repopulation(Section):
         le=10000,
     )
     thyroid_damage_days: float = _f(
-        365.0,
-        "Days at a titre of 1 that destroy enough of the thyroid for disease to show; the gland "
+        450.0,
+        "Days at a titre of 1 that destroy enough of the thyroid for disease to show (in the "
+        "average patient: patient.thyroid_sd spreads it); the gland "
         "is harmed only while the titre is at least 1. Thyroid autoantibodies come months to "
         "years before the disease (platelets, in ITP, are destroyed at once, so ITP starts "
         "when its titre reaches 1).",
@@ -616,6 +617,15 @@ class PatientSettings(Section):
         0.7,
         "Spread of the pace of relapse-independent (smouldering) worsening between patients "
         "(log-standard deviation of a lognormal with mean 1; 0 = every patient alike).",
+        "log-sd",
+        ge=0,
+        le=2,
+    )
+    thyroid_sd: float = _f(
+        0.8,
+        "Spread between patients of how fast a thyroid autoantibody harms the gland (log-sd of "
+        "a lognormal with mean 1 on repopulation.thyroid_damage_days' pace; 0 = alike), so the "
+        "years from antibody to disease differ.",
         "log-sd",
         ge=0,
         le=2,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from model.agents import BLOOD, Kind
@@ -229,3 +231,18 @@ def test_disease_activity_quietens_as_the_patient_ages_through_the_run():
     assert patient.wave_rate_factor(settings, -2.0) > now  # younger in the burn-in
     ten_years_on = patient.wave_rate_factor(settings, 10.0)
     assert np.isclose(ten_years_on / now, (1 - settings.age_activity_decline) ** 2)
+
+
+def test_a_faster_thyroid_shows_disease_sooner_from_the_same_antibody():
+    """Patients differ in the years from thyroid antibody to disease (patient.thyroid)."""
+    days = {}
+    for pace in (0.5, 2.0):
+        model = MSModel(small_scenario().untreated(), seed=4)
+        model.patient = dataclasses.replace(model.patient, thyroid=pace)
+        model.titre["thyroid_autoimmunity"] = 2.0  # the same titre, well above 1
+        while "thyroid_autoimmunity" not in model.autoimmune_onset and model.day < 2000:
+            model.autoimmunity()
+            model.day += 1
+        days[pace] = model.autoimmune_onset.get("thyroid_autoimmunity")
+    assert days[2.0] is not None and days[0.5] is not None
+    assert days[0.5] > 2.5 * days[2.0]
