@@ -68,6 +68,11 @@ def mean(values: np.ndarray) -> float:
     return float(values.sum(dtype=np.float64) / values.size)
 
 
+def kind_counts(kinds: np.ndarray) -> np.ndarray:
+    """How many of each :class:`Kind` there are in ``kinds`` (one entry a cell)."""
+    return np.bincount(kinds, minlength=len(Kind)).astype(float)
+
+
 def box_mean(field: np.ndarray, mode: str) -> np.ndarray:
     """The mean over each site's 3 x 3 box: ``ndimage.uniform_filter(field, 3, mode=mode)``,
     value for value, without its argument handling (called twice a simulated day)."""
@@ -533,7 +538,7 @@ class MSModel(Model):
         """Live cells of each kind (in the blood compartment, as a clinic measures them)."""
         t = self.lymphocytes
         mask = t.alive & (t.x == BLOOD) if blood_only else t.alive
-        return np.bincount(t.kind[mask], minlength=len(Kind)).astype(float)
+        return kind_counts(t.kind[mask])
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
@@ -767,7 +772,7 @@ class MSModel(Model):
         kind = t.kind[rows]
         in_blood = t.x[rows] == BLOOD
         auto_blood = t.autoreactive[rows] & in_blood & (kind <= LAST_ATTACKER)
-        blood = np.bincount(kind[in_blood], minlength=len(Kind)).astype(float)  # self.counts()
+        blood = kind_counts(kind[in_blood])  # self.counts(), from the rows already held
         help_ = self._b_help()
         lineage = blood[Kind.CD4] + blood[Kind.TREG]
         share = blood[Kind.TREG] / lineage if lineage else self.treg_share_base
@@ -958,7 +963,7 @@ class MSModel(Model):
         kind = t.kind[rows]
         effector = rows[kind <= LAST_ATTACKER]
         blood_rows = t.x[rows] == BLOOD
-        blood = np.bincount(kind[blood_rows], minlength=len(Kind)).astype(float)  # self.counts()
+        blood = kind_counts(kind[blood_rows])  # self.counts(), from the rows already held
         integ = self.grid.integrity.data
         infl = self.grid.inflammation.data
         lesion = self.lesion_mask  # today's, from lesions_and_relapses
