@@ -42,6 +42,7 @@ from mesa.discrete_space.grid import pickle_gridcell
 from mesa.discrete_space.property_layer import create_property_accessors
 from scipy import ndimage
 
+from model import kernels
 from model.agents import (
     BLOOD,
     AntibodyParticle,
@@ -66,11 +67,6 @@ STEPS = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)], dtype=np.
 def mean(values: np.ndarray) -> float:
     """``float(values.mean())``, value for value, without ``np.mean``'s argument handling."""
     return float(values.sum(dtype=np.float64) / values.size)
-
-
-def kind_counts(kinds: np.ndarray) -> np.ndarray:
-    """How many of each :class:`Kind` there are in ``kinds`` (one entry a cell)."""
-    return np.bincount(kinds, minlength=len(Kind)).astype(float)
 
 
 def box_mean(field: np.ndarray, mode: str) -> np.ndarray:
@@ -215,6 +211,7 @@ class MSModel(Model):
         self.grid.vessel.data[self.vessel_xy[:, 0], self.vessel_xy[:, 1]] = True
         self.vessel_x, self.vessel_y = self.vessel_xy.T.astype(np.int16)  # as the tables keep them
         self.neighbours = moore_neighbours(g.width, g.height)
+        self.no_entry_block = np.ones(len(Kind))  # traffic's entry factors with no drug on it
         share = scenario.disability.eloquent_share
         width = scenario.disability.tract_width
         eloquent = eloquent_tracts((g.width, g.height), share, width, self.rng)
@@ -537,8 +534,7 @@ class MSModel(Model):
     def counts(self, blood_only: bool = True) -> np.ndarray:
         """Live cells of each kind (in the blood compartment, as a clinic measures them)."""
         t = self.lymphocytes
-        mask = t.alive & (t.x == BLOOD) if blood_only else t.alive
-        return kind_counts(t.kind[mask])
+        return kernels.kind_counts(t.alive, t.kind, t.x, len(Kind), blood_only)
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
@@ -623,14 +619,18 @@ class MSModel(Model):
         """Ageing and death; new naive cells from progenitors (thymus, marrow); renewal of T
         cells by division; and lymphopenia-driven expansion of survivors when counts are low."""
         t, rng, rep = self.lymphocytes, self.rng, self.params.repopulation
-        # every row at once: a free row's values are all overwritten when it is reused
-        t.age += 1
-        np.subtract(t.activated, 1, out=t.activated, where=t.activated > 0)
-        rows = t.rows()
-        kind = t.kind[rows]
-        p_die = self.death_p[kind]
-        p_die[(kind == Kind.B_CELL) & t.memory[rows]] = self.b_memory_death
-        t.remove(rows[rng.random(rows.size) < p_die])
+        dead = kernels.age_and_die(
+            t.alive,
+            t.age,
+            t.activated,
+            t.kind,
+            t.memory,
+            self.death_p,
+            self.b_memory_death,
+            int(Kind.B_CELL),
+            rng.random(np.count_nonzero(t.alive)),
+        )
+        t.remove(dead)
         self._refill_niche()
 
         n = self.counts(blood_only=False)
@@ -646,15 +646,24 @@ class MSModel(Model):
         rate = self.production.copy()
         rate[b] *= self.baff**rep.baff_gain
         rate[Kind.TREG] *= 1 + (rep.treg_boost - 1) * lymphopenia
-        made = rng.poisson(rate)
-        self.progenitor_output = int(made.sum())
-        counts = n.astype(np.int64)
-        renewed = rng.binomial(counts, self.renewal_p)
         room = np.minimum(np.maximum(1 - n / np.maximum(self.base, 1), 0), 1)
-        expanded = rng.binomial(counts, np.minimum(self.homeo * room * self.patient.drive, 1.0))
-        if renewed.any() or expanded.any():
-            self._divide(renewed, expanded)
-        if made.any():
+        expand_p = np.minimum(self.homeo * room * self.patient.drive, 1.0)
+        made, mother, lymph = kernels.divisions(
+            t.alive,
+            t.x,
+            t.kind,
+            t.autoreactive,
+            rate,
+            n.astype(np.int64),
+            self.renewal_p,
+            expand_p,
+            float(self.params.memory.self_bias),
+            rng,
+        )
+        self.progenitor_output = int(made.sum())
+        if mother.size:
+            self._divide(mother, lymph)
+        if self.progenitor_output:
             kinds = np.repeat(np.arange(len(Kind)), made)
             self._make_cells(kinds, generation=self.courses_started)
 
@@ -712,35 +721,14 @@ class MSModel(Model):
         else:
             self._noticed.append(event)
 
-    def _divide(self, renewed: np.ndarray, expanded: np.ndarray) -> None:
-        """Blood cells divide (``renewed[k]`` and ``expanded[k]`` of kind ``k``); daughters keep
-        their parent's clone (kind, specificity, memory, aggression). Renewal keeps T-cell
-        numbers steady; in lymphopenia self-reactive clones are favoured, the daughters are
-        marked as expanded, and some naive self-reactive daughters come out memory-like: primed
-        without ever meeting antigen on a B cell."""
+    def _divide(self, mother: np.ndarray, lymph: np.ndarray) -> None:
+        """Blood cells divide (``mother``, drawn by :func:`model.kernels.divisions`; ``lymph``
+        marks lymphopenia-driven divisions); daughters keep their parent's clone (kind,
+        specificity, memory, aggression). Renewal keeps T-cell numbers steady; in lymphopenia
+        self-reactive clones are favoured, the daughters are marked as expanded, and some naive
+        self-reactive daughters come out memory-like: primed without ever meeting antigen on a
+        B cell."""
         t, rng = self.lymphocytes, self.rng
-        rows = t.rows()
-        rows = rows[t.x[rows] == BLOOD]
-        order = np.argsort(t.kind[rows], kind="stable")
-        rows = rows[order]
-        edges = np.searchsorted(t.kind[rows], np.arange(len(Kind) + 1))
-        bias = self.params.memory.self_bias
-        parents, lymphopenic = [], []
-        for k in Kind:
-            pool = rows[edges[k] : edges[k + 1]]
-            if pool.size == 0:
-                continue
-            if renewed[k]:
-                parents.append(pool[rng.integers(0, pool.size, renewed[k])])
-                lymphopenic.append(np.zeros(renewed[k], dtype=bool))
-            if expanded[k]:
-                weight = np.where(t.autoreactive[pool], bias, 1.0).cumsum()
-                pick = np.searchsorted(weight, rng.random(expanded[k]) * weight[-1], "right")
-                parents.append(pool[pick])
-                lymphopenic.append(np.ones(expanded[k], dtype=bool))
-        if not parents:
-            return
-        mother, lymph = np.concatenate(parents), np.concatenate(lymphopenic)
         cols = {c: getattr(t, c)[mother] for c in t.columns}
         cols.update(age=0, activated=0, x=BLOOD, y=BLOOD, tissue_days=0)
         cols["expanded"] = cols["expanded"] | lymph
@@ -768,75 +756,83 @@ class MSModel(Model):
             wave = min(1.0, wave + self.params.infections.activation_boost)
         if self.flare_today:
             self.events.append(Event(self.day, "activation_wave", f"strength {wave:.3f}"))
-        rows = t.rows()
-        kind = t.kind[rows]
-        in_blood = t.x[rows] == BLOOD
-        auto_blood = t.autoreactive[rows] & in_blood & (kind <= LAST_ATTACKER)
-        blood = kind_counts(kind[in_blood])  # self.counts(), from the rows already held
         help_ = self._b_help()
+        blood = self.counts()
         lineage = blood[Kind.CD4] + blood[Kind.TREG]
         share = blood[Kind.TREG] / lineage if lineage else self.treg_share_base
         tregs = (self.treg_share_base / max(share, 1e-9)) ** self.params.memory.treg_priming
-        memory = t.memory[rows]
-        naive = rows[auto_blood & ~memory]
-        p_prime = self.priming[t.kind[naive]] * help_ * min(tregs, 4.0)
-        self._prime(naive[rng.random(naive.size) < p_prime])
-        naive_b = rows[(kind == Kind.B_CELL) & ~memory]
         cd4_help = min(1.0, blood[Kind.CD4] / max(self.base[Kind.CD4], 1))
-        t.memory[naive_b[rng.random(naive_b.size) < self.b_memory_rate * cd4_help]] = True
-        # memory read again: cells primed a moment ago can be recalled today
-        cand = rows[auto_blood & t.memory[rows] & (t.activated[rows] == 0)]
-        p = (d.activation_rate + wave) * help_ * self.therapy.activation
-        on = cand[rng.random(cand.size) < p]
         # residents are recalled in place by the tissue's own antigen-presenting cells, when
-        # a wave or an infection stirs the immune system up
-        res = rows[t.resident[rows] & (t.activated[rows] == 0)]
-        if wave >= self.params.memory.resident_recall:
-            on = np.concatenate([on, res[rng.random(res.size) < wave]])
-        t.activated[on] = np.minimum(
-            1 + rng.geometric(1 / d.activated_days, on.size), np.iinfo(np.int16).max
+        # a wave or an infection stirs the immune system up (at ``resident_recall`` or more)
+        kernels.activate(
+            t.alive,
+            t.kind,
+            t.x,
+            t.autoreactive,
+            t.memory,
+            t.resident,
+            t.activated,
+            t.aggression,
+            self.priming,
+            self.params.memory.priming_gain,
+            help_,
+            min(tregs, 4.0),
+            self.b_memory_rate * cd4_help,
+            (d.activation_rate + wave) * help_ * self.therapy.activation,
+            wave,
+            self.params.memory.resident_recall,
+            d.activated_days,
+            int(LAST_ATTACKER),
+            int(Kind.B_CELL),
+            rng,
         )
 
     def traffic(self) -> None:
         """Activated cells cross vessel walls; resting cells visit and leave again."""
         d, t, rng = self.params.disease, self.lymphocytes, self.rng
-        rows = t.rows()
-        in_blood = t.x[rows] == BLOOD
-        active = t.activated[rows] > 0
         mean_infl = mean(self.grid.inflammation.data)
-        treg = t.kind[rows] == Kind.TREG
-        p_enter = np.where(active, d.entry_rate, d.patrol_rate)
-        # Tregs are recruited to inflamed tissue
-        p_enter = np.where(treg, d.patrol_rate * (1 + d.treg_recruitment * mean_infl), p_enter)
-        if self.therapy.entry is not None:  # a drug acting on entry (model.therapy)
-            p_enter = p_enter * self.therapy.entry[t.kind[rows]]
-        enter = rows[in_blood & (rng.random(rows.size) < p_enter)]
-        leave_p = np.where(active | t.resident[rows], 0.0, 1 / d.patrol_days)
-        leave = rows[~in_blood & (rng.random(rows.size) < leave_p)]
+        n = np.count_nonzero(t.alive)
+        enter = kernels.cross_vessel_walls(
+            t.alive,
+            t.kind,
+            t.x,
+            t.y,
+            t.activated,
+            t.resident,
+            d.entry_rate,
+            d.patrol_rate,
+            d.patrol_rate * (1 + d.treg_recruitment * mean_infl),
+            self.no_entry_block if self.therapy.entry is None else self.therapy.entry,
+            1 / d.patrol_days,
+            int(Kind.TREG),
+            rng.random(n),
+            rng.random(n),
+        )
         if enter.size:
             at = rng.integers(0, len(self.vessel_xy), enter.size)
             self._move(t, enter, self.vessel_x[at], self.vessel_y[at])
-        if leave.size:
-            self._move(
-                t, leave, np.full(leave.size, BLOOD, np.int16), np.full(leave.size, BLOOD, np.int16)
-            )
 
     def migration(self) -> None:
         """Tissue cells step to a Moore neighbour; activated cells and Tregs follow inflammation."""
         t, rng = self.lymphocytes, self.rng
-        rows = t.rows()
-        rows = rows[t.x[rows] != BLOOD]
-        if rows.size == 0:
-            return
-        around = self.neighbours[t.x[rows].astype(np.int64) * self.height + t.y[rows]]
-        infl = self.grid.inflammation.data.ravel()[around] + rng.random(around.shape) * 1e-6
-        uphill = infl.argmax(axis=1)
-        random = rng.integers(0, len(STEPS), rows.size)
-        follows = (t.activated[rows] > 0) | (t.kind[rows] == Kind.TREG)
-        follows &= rng.random(rows.size) < self.params.disease.chemotaxis
-        choice = np.where(follows, uphill, random)
-        x, y = np.divmod(around[np.arange(rows.size), choice], self.height)
-        self._move(t, rows, x.astype(np.int16), y.astype(np.int16))
+        n = np.count_nonzero(t.alive & (t.x != BLOOD))
+        noise = rng.random((n, self.neighbours.shape[1]))
+        step, u = rng.integers(0, self.neighbours.shape[1], n), rng.random(n)
+        kernels.migrate(
+            t.alive,
+            t.kind,
+            t.x,
+            t.y,
+            t.activated,
+            self.params.disease.chemotaxis,
+            int(Kind.TREG),
+            self.neighbours,
+            self.grid.inflammation.data.ravel(),
+            self.height,
+            noise,
+            step,
+            u,
+        )
 
     def attack(self) -> np.ndarray:
         """Activated autoreactive cells strip myelin where they stand, less so near Tregs."""
@@ -963,7 +959,7 @@ class MSModel(Model):
         kind = t.kind[rows]
         effector = rows[kind <= LAST_ATTACKER]
         blood_rows = t.x[rows] == BLOOD
-        blood = kind_counts(kind[blood_rows])  # self.counts(), from the rows already held
+        blood = self.counts()
         integ = self.grid.integrity.data
         infl = self.grid.inflammation.data
         lesion = self.lesion_mask  # today's, from lesions_and_relapses

@@ -1,0 +1,262 @@
+"""Compiled loops for the daily processes that touch every lymphocyte.
+
+Each process in :mod:`model.model` decides, row by row, which cells die, divide, are primed,
+recalled, enter or leave the tissue, or step. Written as numpy expressions that took about 600
+array calls a simulated day on tables of about 1,400 rows, so the calls, not the arithmetic, set
+the engine's speed. These kernels do the same work in one pass per process (numba).
+
+They draw from the model's ``numpy.random.Generator`` in exactly the order the array code did
+(numba's generator methods produce numpy's streams value for value), so a seed gives the same
+patient, draw for draw, as before they existed. Floating-point sums stay in numpy, whose
+pairwise summation a loop would not reproduce.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from model.agents import BLOOD
+
+
+@njit(cache=True)
+def age_and_die(alive, age, activated, kind, memory, death_p, b_memory_death, b_kind, u):
+    """A day older; a day of activation spent; each live cell dies with its kind's daily
+    probability (memory B cells with their own), ``u`` holding one uniform draw per live cell
+    in row order. The rows that die, in row order."""
+    dead = np.empty(u.size, np.int64)
+    n = i = 0
+    for r in range(alive.size):
+        age[r] += 1
+        if activated[r] > 0:
+            activated[r] -= 1
+        if alive[r]:
+            k = kind[r]
+            p = b_memory_death if (k == b_kind and memory[r]) else death_p[k]
+            if u[i] < p:
+                dead[n] = r
+                n += 1
+            i += 1
+    return dead[:n]
+
+
+@njit(cache=True)
+def kind_counts(alive, kind, x, n_kinds, blood_only):
+    """Live cells of each kind (in the blood only, or everywhere)."""
+    counts = np.zeros(n_kinds, np.float64)
+    for r in range(alive.size):
+        if alive[r] and (x[r] == BLOOD or not blood_only):
+            counts[kind[r]] += 1.0
+    return counts
+
+
+@njit(cache=True)
+def divisions(alive, x, kind, autoreactive, rate, counts, renewal_p, expand_p, self_bias, rng):
+    """The day's births and divisions. Per kind: new cells from progenitors (``made``),
+    divisions that renew, and lymphopenic divisions; then the blood cells that divide, kind by
+    kind, the renewing ones at random and the lymphopenic ones with self-reactive clones
+    ``self_bias`` times as likely. Returns ``made``, the mothers (in draw order) and whether
+    each division is lymphopenic."""
+    n_kinds = rate.size
+    made = np.empty(n_kinds, np.int64)
+    renewed = np.empty(n_kinds, np.int64)
+    expanded = np.empty(n_kinds, np.int64)
+    for k in range(n_kinds):
+        made[k] = rng.poisson(rate[k])
+    for k in range(n_kinds):
+        renewed[k] = rng.binomial(counts[k], renewal_p[k])
+    for k in range(n_kinds):
+        expanded[k] = rng.binomial(counts[k], expand_p[k])
+    total = renewed.sum() + expanded.sum()
+    mother = np.empty(total, np.int64)
+    lymph = np.zeros(total, np.bool_)
+    pool = np.empty(alive.size, np.int64)
+    weight = np.empty(alive.size, np.float64)
+    m = 0
+    for k in range(n_kinds):
+        if renewed[k] == 0 and expanded[k] == 0:
+            continue
+        size = 0
+        for r in range(alive.size):
+            if alive[r] and x[r] == BLOOD and kind[r] == k:
+                pool[size] = r
+                size += 1
+        if size == 0:
+            continue
+        for _ in range(renewed[k]):
+            mother[m] = pool[rng.integers(0, size)]
+            m += 1
+        if expanded[k]:
+            acc = 0.0
+            for i in range(size):
+                acc += self_bias if autoreactive[pool[i]] else 1.0
+                weight[i] = acc
+            for _ in range(expanded[k]):
+                pick = np.searchsorted(weight[:size], rng.random() * acc, "right")
+                mother[m] = pool[pick]
+                lymph[m] = True
+                m += 1
+    return made, mother[:m], lymph[:m]
+
+
+@njit(cache=True)
+def _keep(rows, count, rng, p):
+    """The rows, of the first ``count``, that pass a draw below ``p[i]`` (compacted in place)."""
+    kept = 0
+    for i in range(count):
+        if rng.random() < p[i]:
+            rows[kept] = rows[i]
+            kept += 1
+    return kept
+
+
+@njit(cache=True)
+def activate(
+    alive,
+    kind,
+    x,
+    autoreactive,
+    memory,
+    resident,
+    activated,
+    aggression,
+    priming,
+    priming_gain,
+    b_help,
+    treg_hold,
+    b_memory_p,
+    recall_p,
+    wave,
+    resident_recall,
+    activated_days,
+    last_attacker,
+    b_kind,
+    rng,
+):
+    """Priming of naive self-reactive T cells in the blood, memory B cells formed, and recall
+    of primed cells (and of residents, on a wave's day). ``b_help`` x ``treg_hold`` scales
+    priming (B cells' antigen presentation, Tregs' restraint)."""
+    n = alive.size
+    naive = np.empty(n, np.int64)
+    naive_b = np.empty(n, np.int64)
+    p = np.empty(n, np.float64)
+    n_naive = n_b = 0
+    for r in range(n):
+        if not alive[r] or memory[r]:
+            continue
+        if autoreactive[r] and x[r] == BLOOD and kind[r] <= last_attacker:
+            naive[n_naive] = r
+            p[n_naive] = priming[kind[r]] * b_help * treg_hold
+            n_naive += 1
+        if kind[r] == b_kind:
+            naive_b[n_b] = r
+            n_b += 1
+    primed = _keep(naive, n_naive, rng, p)
+    for i in range(primed):
+        memory[naive[i]] = True
+        aggression[naive[i]] *= priming_gain
+    p[:n_b] = b_memory_p
+    for i in range(_keep(naive_b, n_b, rng, p)):
+        memory[naive_b[i]] = True
+    # memory read again: cells primed a moment ago can be recalled today
+    cand = naive  # reused as scratch
+    n_cand = n_res = 0
+    res = naive_b
+    for r in range(n):
+        if not alive[r] or activated[r] != 0:
+            continue
+        if autoreactive[r] and x[r] == BLOOD and kind[r] <= last_attacker and memory[r]:
+            cand[n_cand] = r
+            n_cand += 1
+        if resident[r]:
+            res[n_res] = r
+            n_res += 1
+    p[:n_cand] = recall_p
+    on = _keep(cand, n_cand, rng, p)
+    on_res = 0
+    if wave >= resident_recall:
+        p[:n_res] = wave
+        on_res = _keep(res, n_res, rng, p)
+    for i in range(on + on_res):
+        r = cand[i] if i < on else res[i - on]
+        activated[r] = min(1 + rng.geometric(1 / activated_days), 32767)
+
+
+@njit(cache=True)
+def cross_vessel_walls(
+    alive,
+    kind,
+    x,
+    y,
+    activated,
+    resident,
+    p_active,
+    p_resting,
+    p_treg,
+    entry,
+    leave_p,
+    treg_kind,
+    u_enter,
+    u_leave,
+):
+    """Resting visitors that are not residents leave the tissue; returns the blood cells that
+    enter it (activated ones readily, resting ones on patrol, Tregs drawn by inflammation, each
+    times the drugs' ``entry`` factor for its kind), in row order. ``u_enter`` and ``u_leave``
+    hold one uniform draw per live cell each."""
+    enter = np.empty(u_enter.size, np.int64)
+    n_enter = i = 0
+    for r in range(alive.size):
+        if not alive[r]:
+            continue
+        k = kind[r]
+        if x[r] == BLOOD:
+            if k == treg_kind:
+                p = p_treg
+            elif activated[r] > 0:
+                p = p_active
+            else:
+                p = p_resting
+            if u_enter[i] < p * entry[k]:
+                enter[n_enter] = r
+                n_enter += 1
+        elif not (activated[r] > 0 or resident[r]) and u_leave[i] < leave_p:
+            x[r] = BLOOD
+            y[r] = BLOOD
+        i += 1
+    return enter[:n_enter]
+
+
+@njit(cache=True)
+def migrate(
+    alive,
+    kind,
+    x,
+    y,
+    activated,
+    chemotaxis,
+    treg_kind,
+    neighbours,
+    inflammation,
+    height,
+    noise,
+    step,
+    u,
+):
+    """Every tissue cell (row order) steps to a Moore neighbour or stays: activated cells and
+    Tregs up the inflammation gradient (``noise``, tiny, breaks ties) when ``u`` is below
+    ``chemotaxis``, the rest by ``step``."""
+    i = 0
+    for r in range(alive.size):
+        if not alive[r] or x[r] == BLOOD:
+            continue
+        around = neighbours[x[r] * height + y[r]]
+        to = around[step[i]]
+        if u[i] < chemotaxis and (activated[r] > 0 or kind[r] == treg_kind):
+            best = -np.inf
+            for j in range(around.size):
+                v = inflammation[around[j]] + noise[i, j] * 1e-6
+                if v > best:
+                    best, to = v, around[j]
+        x[r] = to // height
+        y[r] = to % height
+        i += 1
