@@ -51,7 +51,8 @@ help:
 venv: $(STAMP)
 
 # (Re)create .venv when it is missing or its Python is older than 3.12, then install the project.
-$(STAMP): pyproject.toml tools/solara_assets.py tools/find_python.sh tools/system_deps.sh
+$(STAMP): pyproject.toml tools/solara_assets.py tools/find_python.sh tools/system_deps.sh \
+		tools/compile_kernels.py
 	@tools/system_deps.sh $(NEED_NPM)
 	@if ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 		py=$$(tools/find_python.sh); \
@@ -61,6 +62,7 @@ $(STAMP): pyproject.toml tools/solara_assets.py tools/find_python.sh tools/syste
 	fi
 	$(PY) -m pip install --disable-pip-version-check -q -e '.[dev]'
 	$(PY) tools/solara_assets.py
+	$(PY) tools/compile_kernels.py
 	@touch $@
 
 assets: $(STAMP)

@@ -260,3 +260,40 @@ def migrate(
         x[r] = to // height
         y[r] = to % height
         i += 1
+
+
+@njit(cache=True)
+def effector_census(alive, kind, x, autoreactive, memory, last_attacker, b_kind):
+    """What the day's observation counts: the live effector rows (CD4 and CD8, row order),
+    and how many cells are in the tissue, effectors self-reactive, effectors primed, and memory
+    B cells in the blood."""
+    effector = np.empty(alive.size, np.int64)
+    n = tissue = auto = primed = memory_b = 0
+    for r in range(alive.size):
+        if not alive[r]:
+            continue
+        k = kind[r]
+        if x[r] != BLOOD:
+            tissue += 1
+        elif k == b_kind and memory[r]:
+            memory_b += 1
+        if k <= last_attacker:
+            effector[n] = r
+            n += 1
+            if autoreactive[r]:
+                auto += 1
+                if memory[r]:
+                    primed += 1
+    return effector[:n], tissue, auto, primed, memory_b
+
+
+@njit(cache=True)
+def repertoire(alive, kind, expanded, is_t_kind):
+    """Live T cells, and how many of them were born by lymphopenia-driven division."""
+    n_t = n_expanded = 0
+    for r in range(alive.size):
+        if alive[r] and is_t_kind[kind[r]]:
+            n_t += 1
+            if expanded[r]:
+                n_expanded += 1
+    return n_t, n_expanded

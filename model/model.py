@@ -450,6 +450,7 @@ class MSModel(Model):
         t_kinds = np.isin(np.arange(len(Kind)), [Kind.CD4, Kind.CD8, Kind.TREG])
         # T cells renew partly from the thymus (naive) and the rest by division of the cells
         # already there; other kinds come from the bone marrow only.
+        self.is_t_kind = t_kinds
         self.thymic = np.where(t_kinds, self.patient.thymic_share, 1.0)
         self.renewal_p = self.death_p * (1.0 - self.thymic)
         self.production = self.base * self.death_p * self.thymic
@@ -516,8 +517,7 @@ class MSModel(Model):
         """Resident cells divide in place to keep their niche full (homeostatic proliferation
         of tissue-resident memory); a niche emptied entirely stays empty."""
         t, want = self.lymphocytes, self.params.memory.resident_cells
-        rows = t.rows()
-        residents = rows[t.resident[rows]]
+        residents = np.flatnonzero(t.alive & t.resident)
         gap = want - residents.size
         if gap <= 0 or residents.size == 0:
             return
@@ -676,9 +676,8 @@ class MSModel(Model):
         when the damage reaches 1), the platelet antibody at once (ITP when its titre reaches
         1). Untreated patients have no lymphopenia and so none of it."""
         t, rep = self.lymphocytes, self.params.repopulation
-        is_t = t.alive & ((t.kind == Kind.CD4) | (t.kind == Kind.CD8) | (t.kind == Kind.TREG))
-        n_t = np.count_nonzero(is_t)
-        narrowed = np.count_nonzero(is_t & t.expanded) / n_t if n_t else 0.0
+        n_t, n_expanded = kernels.repertoire(t.alive, t.kind, t.expanded, self.is_t_kind)
+        narrowed = n_expanded / n_t if n_t else 0.0
         help_ = narrowed * self.lymphopenia * self.patient.drive
         keep = 1.0 - 1.0 / rep.autoantibody_days
         for kind, rate in (
@@ -955,10 +954,9 @@ class MSModel(Model):
     def observe(self) -> dict[str, float]:
         """The day's measurements, one value per :data:`model.records.TIMESERIES` column."""
         t, d = self.lymphocytes, self.params.disease
-        rows = t.rows()
-        kind = t.kind[rows]
-        effector = rows[kind <= LAST_ATTACKER]
-        blood_rows = t.x[rows] == BLOOD
+        effector, tissue, auto, primed, memory_b = kernels.effector_census(
+            t.alive, t.kind, t.x, t.autoreactive, t.memory, int(LAST_ATTACKER), int(Kind.B_CELL)
+        )
         blood = self.counts()
         integ = self.grid.integrity.data
         infl = self.grid.inflammation.data
@@ -974,7 +972,7 @@ class MSModel(Model):
             "b_cells": blood[Kind.B_CELL],
             "treg": blood[Kind.TREG],
             "nk": blood[Kind.NK],
-            "tissue_cells": float(rows.size - np.count_nonzero(blood_rows)),
+            "tissue_cells": float(tissue),
             "antibody": float(self.particles.rows().size),
             "myelin_integrity": mean(integ),
             "lesion_area": float(self.lesion_share),
@@ -983,11 +981,9 @@ class MSModel(Model):
             "inflammation": self.mean_inflammation,  # today's, from lesions_and_relapses
             "relapse_active": float(self.relapse is not None),
             "mean_aggression": mean(t.aggression[effector]) if effector.size else 0.0,
-            "autoreactive_share": mean(t.autoreactive[effector]) if effector.size else 0.0,
-            "primed_cells": float(np.count_nonzero(t.autoreactive[effector] & t.memory[effector])),
-            "memory_b_cells": float(
-                np.count_nonzero(t.memory[rows] & (kind == Kind.B_CELL) & blood_rows)
-            ),
+            "autoreactive_share": auto / effector.size if effector.size else 0.0,
+            "primed_cells": float(primed),
+            "memory_b_cells": float(memory_b),
             "treg_share": float(blood[Kind.TREG] / cd4_lineage) if cd4_lineage else 0.0,
             "infection_risk": self.infection_hazard,
             "edss": self.edss,
