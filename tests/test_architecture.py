@@ -12,6 +12,7 @@ CORE = {  # the simulation: scenario in, recorded data out
     "model.calendar",
     "model.disability",
     "model.drugs",
+    "model.kernels",
     "model.kinds",
     "model.metrics",
     "model.model",

@@ -1,0 +1,85 @@
+"""The compiled per-cell loops (model/kernels.py): they draw numpy's streams in numpy's order,
+and each does what its process says."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from model import kernels
+from model.agents import BLOOD
+from model.model import moore_neighbours
+
+
+@njit
+def _one_by_one(rng, n):
+    """Each of the generator methods the kernels use, called once per value."""
+    out = np.empty((7, n))
+    for i in range(n):
+        out[0, i] = rng.random()
+    for i in range(n):
+        out[1, i] = rng.integers(0, 37)
+    for i in range(n):
+        out[2, i] = rng.poisson(0.5 + i % 40)
+    for i in range(n):
+        out[3, i] = rng.binomial(1200 - i, 0.001 * (1 + i % 300))
+    for i in range(n):
+        out[4, i] = rng.geometric(1 / 7)
+    for i in range(n):
+        out[5, i] = rng.lognormal(0.0, 0.3)
+    for i in range(n):
+        out[6, i] = rng.exponential()
+    return out
+
+
+def test_compiled_draws_are_numpys_streams_value_for_value():
+    n = 500
+    compiled = _one_by_one(np.random.default_rng(11), n)
+    rng = np.random.default_rng(11)
+    i = np.arange(n)
+    expected = [
+        rng.random(n),
+        rng.integers(0, 37, n),
+        rng.poisson(0.5 + i % 40),
+        rng.binomial(1200 - i, 0.001 * (1 + i % 300)),
+        rng.geometric(1 / 7, n),
+        rng.lognormal(0.0, 0.3, n),
+        rng.exponential(size=n),
+    ]
+    for row, values in zip(compiled, expected, strict=True):
+        np.testing.assert_array_equal(row, values)
+
+
+def test_age_and_death_spare_the_immortal_and_take_the_doomed():
+    alive = np.array([True, True, False, True])
+    age = np.array([5, 0, 9, 1], dtype=np.int32)
+    activated = np.array([2, 0, 1, 0], dtype=np.int16)
+    kind = np.array([0, 1, 0, 2], dtype=np.int8)
+    memory = np.array([False, False, False, True])
+    death_p = np.array([0.0, 1.0, 0.0, 0.0, 0.0])  # kind 1 always dies
+    u = np.full(3, 0.5)  # one draw per live cell
+    dead = kernels.age_and_die(alive, age, activated, kind, memory, death_p, 1.0, 2, u)
+    # row 1 by its kind, row 3 as a memory B cell (kind 2) with its own probability 1
+    assert dead.tolist() == [1, 3]
+    assert age.tolist() == [6, 1, 10, 2] and activated.tolist() == [1, 0, 0, 0]
+
+
+def test_migration_steps_to_a_neighbour_and_activated_cells_climb_the_gradient():
+    width = height = 5
+    neighbours = moore_neighbours(width, height)
+    inflammation = np.zeros(width * height)
+    inflammation[3 * height + 3] = 1.0  # one inflamed site, diagonal to (2, 2)
+    alive = np.ones(3, dtype=bool)
+    x = np.array([2, 2, BLOOD], dtype=np.int16)
+    y = np.array([2, 2, BLOOD], dtype=np.int16)
+    activated = np.array([3, 0, 0], dtype=np.int16)
+    kind = np.zeros(3, dtype=np.int8)
+    noise = np.zeros((2, neighbours.shape[1]))
+    step = np.array([0, 0])  # the first step, (-1, -1), for whoever does not follow
+    kernels.migrate(
+        alive, kind, x, y, activated, 1.0, 3, neighbours, inflammation, height, noise, step,
+        np.zeros(2),
+    )  # fmt: skip
+    assert (x[0], y[0]) == (3, 3)  # activated: up the gradient
+    assert (x[1], y[1]) == (1, 1)  # resting: its random step
+    assert (x[2], y[2]) == (BLOOD, BLOOD)  # blood cells do not migrate
