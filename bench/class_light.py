@@ -5,7 +5,9 @@ without a browser: it fetches the page for the session cookie, opens the kernel 
 Solara to run the app (the ``solara.control`` comm), finds the stage widget among the widgets the
 server opens and then plays as the page does at Normal speed: it asks for 3 one-day frames a
 message (``want_frame``) at most every 100 ms (30 frames a second), the next request as soon as
-an answer is in. So the machine's CPU goes to the server, not to N browsers
+an answer is in, and like the page it asks less often while answers come later than 100 ms (the
+page's ``adaptPace``: up to 180 ms a frame; ``--fixed-pace`` leaves that out, for clients that
+never slow down). So the machine's CPU goes to the server, not to N browsers
 (``bench/sessions.py`` keeps the real-browser check).
 
 Per N (a fresh server each): updates (frames) a second per session (mean and slowest), p50/p95
@@ -45,7 +47,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _browser import free_port, start_server, stop_server
 
 MB = 1024 * 1024
-PACE_S = 0.1  # Normal: 30 frames a second, 3 a message
+FRAME_S, BATCH = 1 / 30, 3  # Normal: 30 frames a second, 3 a message
+# the page's adaptPace (msim_app/stage.vue): an answer later than PACE_LATENCY_S slows Play down
+PACE_LATENCY_S, PACE_MAX_S = 0.100, 0.180
+
+
+def adapt_pace(pace: float, latency: float) -> float:
+    """The page's seconds a frame after an answer that took ``latency`` (as ``adaptPace`` in
+    msim_app/stage.vue)."""
+    if latency > PACE_LATENCY_S:
+        return min(max(pace, 0.033) * 1.25, PACE_MAX_S)
+    return pace / 1.1 if pace > 0.034 else 0.0
+
+
 KINDS = ("cd4", "cd8", "b_cells", "treg", "nk")
 HEAVY = "\n".join(
     [
@@ -103,7 +117,7 @@ class Start:
         self.at = 0.0
 
 
-async def play(base: str, seconds: float, heavy: bool, start: Start) -> dict:
+async def play(base: str, seconds: float, heavy: bool, start: Start, adapt: bool) -> dict:
     """One session: open, (upload the heavy scenario,) wait for the common start, then play for
     ``seconds``."""
     with urllib.request.urlopen(base, timeout=60) as resp:
@@ -122,7 +136,7 @@ async def play(base: str, seconds: float, heavy: bool, start: Start) -> dict:
         stage = upload = None
         uploaded = not heavy
         asked: float | None = None
-        last_ask = 0.0
+        last_ask = pace = 0.0
         lats: list[float] = []
         frames = days0 = day = 0
         measuring = ready = False
@@ -148,6 +162,8 @@ async def play(base: str, seconds: float, heavy: bool, start: Start) -> dict:
                 now = time.monotonic()
                 headers = data["content"]["args"][0]
                 day = headers[-1]["arms"][0]["day"]
+                if asked is not None and adapt:
+                    pace = adapt_pace(pace, now - asked)
                 if measuring:
                     lats.append(now - asked)
                     frames += len(headers)
@@ -174,8 +190,8 @@ async def play(base: str, seconds: float, heavy: bool, start: Start) -> dict:
             if heavy:
                 ask = {"days": 20, "count": 1}
             else:
-                ask = {"days": 1, "count": 3}
-                wait = last_ask + PACE_S - now
+                ask = {"days": 1, "count": BATCH}
+                wait = last_ask + max(FRAME_S, pace) * BATCH - now
                 if wait > 0:
                     await asyncio.sleep(wait)
             asked = last_ask = time.monotonic()
@@ -211,12 +227,14 @@ class Tree:
         return rss, pss
 
 
-async def _class(base: str, n: int, seconds: float, heavy: bool, pid: int) -> dict:
+async def _class(
+    base: str, n: int, seconds: float, heavy: bool, pid: int, adapt: bool = True
+) -> dict:
     tree = Tree(pid)
     await asyncio.sleep(2.0)  # the workers finish starting
     _rss0, pss0 = tree.memory()
     start = Start()
-    jobs = [play(base, seconds, heavy and i == 0, start) for i in range(n)]
+    jobs = [play(base, seconds, heavy and i == 0, start, adapt) for i in range(n)]
     task = asyncio.gather(*jobs)
     opening = time.monotonic()
     while start.ready < n and not task.done() and time.monotonic() < opening + 120 + 5 * n:
@@ -270,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, action="append", help="sessions (default 10, 30, 60)")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured play per N")
     parser.add_argument("--heavy", action="store_true", help="one session plays a heavy scenario")
+    parser.add_argument(
+        "--fixed-pace", action="store_true", help="clients never slow down when answers are late"
+    )
     args = parser.parse_args(argv)
     # default (make bench): 10, 30 and 60 sessions, then 30 with one of them heavy
     runs = [(n, args.heavy) for n in args.n] if args.n else [(10, 0), (30, 0), (60, 0), (30, 1)]
@@ -278,7 +299,9 @@ def main(argv: list[str] | None = None) -> int:
         proc = start_server(port)
         try:
             base = f"http://127.0.0.1:{port}/"
-            result = asyncio.run(_class(base, n, args.seconds, bool(heavy), proc.pid))
+            result = asyncio.run(
+                _class(base, n, args.seconds, bool(heavy), proc.pid, not args.fixed_pace)
+            )
         finally:
             stop_server(proc)
         print(json.dumps(result), flush=True)

@@ -142,6 +142,14 @@ class PurineAnalogue(DrugBase):
     death_delay_days: float = _f("Mean time from a lethal load to death.", "days", ge=1, le=365)
     tissue_reach: float = _f("Exposure in the brain tissue relative to blood.", "fraction", 0, 1)
     sensitivity: KindWeights = Field(description="Kinase balance (dCK/5'-NT) by kind, 1 = B cells.")
+    marrow_recovery_days: float = _f(
+        "Time constant for the marrow and thymus to refill the lymphoid precursors a dose kills "
+        "(each kind's output falls by the share of its precursors the dose kills, with the "
+        "same kinase balance as the kind, and returns at this pace).",
+        "days",
+        ge=1,
+        le=365,
+    )
 
 
 class EntryBlocker(DrugBase):

@@ -646,6 +646,8 @@ class MSModel(Model):
         rate = self.production.copy()
         rate[b] *= self.baff**rep.baff_gain
         rate[Kind.TREG] *= 1 + (rep.treg_boost - 1) * lymphopenia
+        if self.therapy.output is not None:  # precursors a drug killed (model.therapy)
+            rate *= self.therapy.output
         room = np.minimum(np.maximum(1 - n / np.maximum(self.base, 1), 0), 1)
         expand_p = np.minimum(self.homeo * room * self.patient.drive, 1.0)
         made, mother, lymph = kernels.divisions(

@@ -13,6 +13,8 @@ mechanism does to the cells:
 - ``purine_analogue`` (cladribine): on each dosing day every lymphocyte takes up a lethal load
   with chance ``1 - exp(-lethal_load_per_mg x mg x sensitivity)`` (``x tissue_reach`` in the
   brain) and dies a geometric ``death_delay_days`` later; cells made afterwards are untouched.
+  The lymphoid precursors in the marrow and thymus take the same load, so each kind's output of
+  new cells falls by the share killed and returns with ``marrow_recovery_days``.
 - ``entry_blocker`` (natalizumab): entry into the tissue is multiplied by
   ``1 - max_block x target x A / (A + ec50)``; cells kept out stay in the blood.
 - ``immunomodulator`` (interferon beta): recall of primed cells and entry into the tissue are
@@ -50,6 +52,7 @@ class _Drug:
         self.rng = np.random.default_rng(stream)
         self.amount = 0.0  # mg in the body (or response units), before today's clearance
         self.doses = 0
+        self.marrow = np.ones(len(Kind))  # output of new cells by kind, 1 = untouched
         keep = getattr(self.spec, "half_life_days", None)
         self.keep = 0.5 ** (1 / keep) if keep else 0.0
 
@@ -71,6 +74,7 @@ class Therapies:
         self.model, self.seed = model, drug_seed
         self.entry: np.ndarray | None = None
         self.activation = 1.0
+        self.output: np.ndarray | None = None  # new cells from marrow and thymus by kind
         self.cd52_courses = 0  # alemtuzumab courses planned through [[treatments]]
         self.drugs: dict[str, _Drug] = {}
         self.plan: dict[int, list[tuple[str, float]]] = {}
@@ -178,8 +182,19 @@ class Therapies:
                     d.amount = 0.0
         self.entry = None if (entry == 1.0).all() else entry
         self.activation = activation
+        self.output = self._marrow_output()
         if self.doomed_uid.size:
             self._apoptosis()
+
+    def _marrow_output(self) -> np.ndarray | None:
+        """Today's output of new cells by kind from marrow and thymus (None: untouched), after
+        the precursors a purine analogue killed have been refilled a little further."""
+        output = None
+        for d in self.drugs.values():
+            if d.spec.mechanism == "purine_analogue" and (d.marrow < 1.0).any():
+                d.marrow += (1.0 - d.marrow) / d.spec.marrow_recovery_days
+                output = d.marrow.copy() if output is None else output * d.marrow
+        return output
 
     def _reach(self, d: _Drug, rows: np.ndarray) -> np.ndarray:
         """Exposure of each cell: 1 in the blood, ``tissue_reach`` in the brain."""
@@ -200,6 +215,8 @@ class Therapies:
         """Every cell takes up cladribine; those with a lethal load die some weeks later."""
         t = self.model.lymphocytes
         rows = t.rows()
+        # the precursors in marrow and thymus, as exposed as blood cells, with their kind's balance
+        d.marrow *= np.exp(-d.spec.lethal_load_per_mg * mg * d.spec.sensitivity.array())
         sens = d.spec.sensitivity.array()[t.kind[rows]] * self._reach(d, rows)
         p = 1 - np.exp(-d.spec.lethal_load_per_mg * mg * sens)
         hit = rows[d.rng.random(rows.size) < p]
