@@ -1,9 +1,9 @@
 """Compiled loops for the daily processes that touch every lymphocyte.
 
 Each process in :mod:`model.model` decides, row by row, which cells die, divide, are primed,
-recalled, enter or leave the tissue, or step. Written as numpy expressions that took about 600
-array calls a simulated day on tables of about 1,400 rows, so the calls, not the arithmetic, set
-the engine's speed. These kernels do the same work in one pass per process (numba).
+recalled, enter or leave the tissue, or step. As numpy expressions these decisions took about
+600 array calls a simulated day on tables of about 1,400 rows, so the calls, not the arithmetic,
+set the engine's speed. These kernels do the same work in one pass per process (numba).
 
 They draw from the model's ``numpy.random.Generator`` in exactly the order the array code did
 (numba's generator methods produce numpy's streams value for value), so a seed gives the same
@@ -179,7 +179,7 @@ def activate(
         on_res = _keep(res, n_res, rng, p)
     for i in range(on + on_res):
         r = cand[i] if i < on else res[i - on]
-        activated[r] = min(1 + rng.geometric(1 / activated_days), 32767)
+        activated[r] = min(1 + rng.geometric(1 / activated_days), 32767)  # int16's largest
 
 
 @njit(cache=True)
