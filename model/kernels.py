@@ -297,3 +297,59 @@ def repertoire(alive, kind, expanded, is_t_kind):
             if expanded[r]:
                 n_expanded += 1
     return n_t, n_expanded
+
+
+@njit(cache=True)
+def _box_line(src, dst, nearest):
+    """One line of a 3-wide running mean, as ``scipy.ndimage.uniform_filter1d`` computes it
+    (the undivided running sum, divided at each site), value for value; beyond the ends the
+    nearest value (``nearest``) or 0."""
+    n = src.size
+    left = src[0] if nearest else 0.0
+    right = src[n - 1] if nearest else 0.0
+    total = 0.0
+    total += left
+    total += src[0]
+    total += src[1] if n > 1 else right
+    dst[0] = total / 3.0
+    for i in range(1, n):
+        entering = src[i + 1] if i + 1 < n else right
+        leaving = src[i - 2] if i >= 2 else left
+        total += entering - leaving
+        dst[i] = total / 3.0
+
+
+@njit(cache=True)
+def box_mean(field, nearest):
+    """The mean over each site's 3 x 3 box: ``ndimage.uniform_filter(field, 3)`` with mode
+    "nearest" or "constant", value for value."""
+    width, height = field.shape
+    along = np.empty_like(field)
+    for j in range(height):
+        _box_line(field[:, j], along[:, j], nearest)
+    out = np.empty_like(field)
+    for i in range(width):
+        _box_line(along[i, :], out[i, :], nearest)
+    return out
+
+
+@njit(cache=True)
+def spread_inflammation(inflammation, diffusion, decay):
+    """Inflammation diffuses to the 3 x 3 box (nearest value beyond the edge) and decays."""
+    around = box_mean(inflammation, True)
+    width, height = inflammation.shape
+    for i in range(width):
+        for j in range(height):
+            f = ((1 - diffusion) * inflammation[i, j] + diffusion * around[i, j]) * (1 - decay)
+            inflammation[i, j] = max(f, 0.0)  # the running sums can leave -1e-19 behind
+
+
+@njit(cache=True)
+def repair_myelin(integrity, scar, inflammation, repair_rate, threshold):
+    """Myelin is repaired towards what the scar allows, slower where inflamed (``threshold``:
+    the active-lesion level)."""
+    width, height = integrity.shape
+    for i in range(width):
+        for j in range(height):
+            gap = max(1 - scar[i, j] - integrity[i, j], 0.0)
+            integrity[i, j] += repair_rate * gap / (1 + inflammation[i, j] / threshold)

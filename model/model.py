@@ -69,15 +69,6 @@ def mean(values: np.ndarray) -> float:
     return float(values.sum(dtype=np.float64) / values.size)
 
 
-def box_mean(field: np.ndarray, mode: str) -> np.ndarray:
-    """The mean over each site's 3 x 3 box: ``ndimage.uniform_filter(field, 3, mode=mode)``,
-    value for value, without its argument handling (called twice a simulated day)."""
-    out = np.empty_like(field)
-    ndimage.uniform_filter1d(field, 3, 0, out, mode)
-    ndimage.uniform_filter1d(out, 3, 1, out, mode)
-    return out
-
-
 def candidate_seed(seed: int, candidate: int) -> int:
     """The seed of a run's ``candidate``-th screened patient (the first is the seed itself)."""
     return int(np.random.SeedSequence([seed, candidate]).generate_state(1, np.uint32)[0])
@@ -849,7 +840,7 @@ class MSModel(Model):
             tregs = np.zeros((self.width, self.height))
             treg_rows = rows[kind == Kind.TREG]
             np.add.at(tregs, (t.x[treg_rows], t.y[treg_rows]), 1.0)
-            nearby = box_mean(tregs, "constant") * 9
+            nearby = kernels.box_mean(tregs, False) * 9
             x, y = t.x[attackers], t.y[attackers]
             suppression = np.minimum(np.maximum(1 - d.treg_suppression * nearby[x, y], 0), 1)
             np.add.at(loss, (x, y), d.attack_damage * t.aggression[attackers] * suppression)
@@ -864,18 +855,18 @@ class MSModel(Model):
 
     def inflammation_spread(self) -> None:
         d = self.params.disease
-        f = self.grid.inflammation.data
-        neighbours = box_mean(f, "nearest")
-        f[:] = ((1 - d.diffusion) * f + d.diffusion * neighbours) * (1 - d.inflammation_decay)
-        np.maximum(f, 0.0, out=f)  # the filter's running sums can leave -1e-19 behind
+        kernels.spread_inflammation(self.grid.inflammation.data, d.diffusion, d.inflammation_decay)
 
     def remyelination(self) -> None:
         """Repair towards what the scar allows; inflammation holds repair back."""
-        d = self.params.disease
-        integ, scar = self.grid.integrity.data, self.grid.scar.data
-        infl = self.grid.inflammation.data
-        gap = np.maximum(1 - scar - integ, 0)
-        integ += d.repair_rate * gap / (1 + infl / max(d.active_threshold, 1e-9))
+        d, g = self.params.disease, self.grid
+        kernels.repair_myelin(
+            g.integrity.data,
+            g.scar.data,
+            g.inflammation.data,
+            d.repair_rate,
+            max(d.active_threshold, 1e-9),
+        )
 
     def lesions_and_relapses(self, loss: np.ndarray) -> None:
         """Sites crossing the lesion threshold (new lesions, noted for the next scan), and the

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from scipy import ndimage
 
 from model import kernels
 from model.agents import BLOOD
@@ -83,3 +84,12 @@ def test_migration_steps_to_a_neighbour_and_activated_cells_climb_the_gradient()
     assert (x[0], y[0]) == (3, 3)  # activated: up the gradient
     assert (x[1], y[1]) == (1, 1)  # resting: its random step
     assert (x[2], y[2]) == (BLOOD, BLOOD)  # blood cells do not migrate
+
+
+def test_the_box_mean_is_scipys_uniform_filter_value_for_value():
+    rng = np.random.default_rng(3)
+    for shape in ((60, 60), (7, 3), (1, 5)):
+        field = rng.random(shape) * (rng.random(shape) < 0.3) * 40.0
+        for nearest, mode in ((True, "nearest"), (False, "constant")):
+            expected = ndimage.uniform_filter(field, 3, mode=mode)
+            np.testing.assert_array_equal(kernels.box_mean(field, nearest), expected)
