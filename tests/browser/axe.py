@@ -23,6 +23,13 @@ def violations(page: Page, impacts: tuple[str, ...] = GRAVE) -> list[dict]:
     """axe's WCAG 2.1 A/AA violations of the given impacts, each with its failing nodes."""
     if not page.evaluate("() => !!window.axe"):
         page.add_script_tag(content=axe_script())
+    # colours are read as drawn: let fades and transitions end first (a text fading in reads
+    # as too light), leaving endless animations (a spinner) aside
+    page.wait_for_function(
+        """() => document.getAnimations().every(a => a.playState !== 'running'
+            || a.effect?.getComputedTiming().iterations === Infinity)""",
+        timeout=15_000,
+    )
     result = page.evaluate(
         """async () => {
             const r = await axe.run(document, {runOnly: {type: 'tag',
