@@ -42,37 +42,54 @@ class AgentTable:
         self.alive = np.zeros(capacity, dtype=bool)
         for name, dtype in self.columns.items():
             setattr(self, name, np.zeros(capacity, dtype=dtype))
-        self._free: list[int] = list(range(capacity - 1, -1, -1))
-        self._born = 0
+        # a stack of free rows, the next to take last: ``free[:n_free]``
+        self.free = np.arange(capacity - 1, -1, -1, dtype=np.int64)
+        self.n_free = capacity
+        self.born = 0  # serial numbers given so far
         self._rows: np.ndarray | None = None  # live rows, until the next add or remove
 
     def __len__(self) -> int:
         return self.rows().size
 
-    def _grow(self) -> None:
-        old = self.alive.size
-        new = old * 2
-        self.alive = np.concatenate([self.alive, np.zeros(old, dtype=bool)])
-        for name, dtype in self.columns.items():
-            setattr(self, name, np.concatenate([getattr(self, name), np.zeros(old, dtype=dtype)]))
-        self._free = list(range(new - 1, old - 1, -1)) + self._free
+    def reserve(self, n: int) -> None:
+        """Make room for ``n`` more rows (doubling), so a compiled loop can take them."""
+        while self.n_free < n:
+            old = self.alive.size
+            self.alive = np.concatenate([self.alive, np.zeros(old, dtype=bool)])
+            for name, dtype in self.columns.items():
+                grown = np.concatenate([getattr(self, name), np.zeros(old, dtype=dtype)])
+                setattr(self, name, grown)
+            free = np.empty(2 * old, dtype=np.int64)  # the new rows under the old free ones
+            free[:old] = np.arange(2 * old - 1, old - 1, -1)
+            free[old : old + self.n_free] = self.free[: self.n_free]
+            self.free, self.n_free = free, self.n_free + old
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """Every column in declaration order, then ``uid`` and ``alive``: how the compiled
+        loops (:mod:`model.kernels`) take a table."""
+        return (*(getattr(self, name) for name in self.columns), self.alive)
+
+    def taken(self, n_free: int, born: int) -> None:
+        """A compiled loop took rows from the free stack (leaving ``n_free``) and gave serial
+        numbers up to ``born``."""
+        self.n_free, self.born, self._rows = n_free, born, None
 
     def add(self, n: int, **values) -> np.ndarray:
-        """Claim ``n`` rows, fill the given columns (scalars or arrays), return the rows."""
-        while len(self._free) < n:
-            self._grow()
-        rows = np.array(self._free[: -n - 1 : -1] if n else [], dtype=np.int64)
-        del self._free[len(self._free) - n :]
+        """Take ``n`` rows, fill the given columns (scalars or arrays), return the rows."""
+        self.reserve(n)
+        rows = self.free[self.n_free - n : self.n_free][::-1].copy()
+        self.n_free -= n
         for name in self.columns:
             getattr(self, name)[rows] = values.get(name, 0)
-        self.uid[rows] = np.arange(self._born, self._born + n)
-        self._born += n
+        self.uid[rows] = np.arange(self.born, self.born + n)
+        self.born += n
         self.alive[rows] = True
         self._rows = None
         return rows
 
     def remove(self, rows: np.ndarray) -> None:
-        self._free.extend(rows.tolist())
+        self.free[self.n_free : self.n_free + rows.size] = rows
+        self.n_free += rows.size
         self.alive[rows] = False
         self._rows = None
 

@@ -20,12 +20,17 @@ from model.agents import BLOOD
 
 
 @njit(cache=True)
-def age_and_die(alive, age, activated, kind, memory, death_p, b_memory_death, b_kind, u):
+def age_and_die(
+    alive, age, activated, kind, memory, resident, death_p, b_memory_death, b_kind, u, free,
+    n_free,
+):  # fmt: skip
     """A day older; a day of activation spent; each live cell dies with its kind's daily
     probability (memory B cells with their own), ``u`` holding one uniform draw per live cell
-    in row order. The rows that die, in row order."""
-    dead = np.empty(u.size, np.int64)
-    n = i = 0
+    in row order. The dead rows go on the free stack in row order (as
+    :meth:`model.agents.AgentTable.remove` puts them). Returns the free count, the survivors
+    of each kind and the surviving residents."""
+    counts = np.zeros(death_p.size, np.float64)
+    residents = i = 0
     for r in range(alive.size):
         age[r] += 1
         if activated[r] > 0:
@@ -34,10 +39,15 @@ def age_and_die(alive, age, activated, kind, memory, death_p, b_memory_death, b_
             k = kind[r]
             p = b_memory_death if (k == b_kind and memory[r]) else death_p[k]
             if u[i] < p:
-                dead[n] = r
-                n += 1
+                alive[r] = False
+                free[n_free] = r
+                n_free += 1
+            else:
+                counts[k] += 1.0
+                if resident[r]:
+                    residents += 1
             i += 1
-    return dead[:n]
+    return n_free, counts, residents
 
 
 @njit(cache=True)
@@ -51,29 +61,17 @@ def kind_counts(alive, kind, x, n_kinds, blood_only):
 
 
 @njit(cache=True)
-def divisions(alive, x, kind, autoreactive, rate, counts, renewal_p, expand_p, self_bias, rng):
-    """The day's births and divisions. Per kind: new cells from progenitors (``made``),
-    divisions that renew, and lymphopenic divisions; then the blood cells that divide, kind by
-    kind, the renewing ones at random and the lymphopenic ones with self-reactive clones
-    ``self_bias`` times as likely. Returns ``made``, the mothers (in draw order) and whether
-    each division is lymphopenic."""
-    n_kinds = rate.size
-    made = np.empty(n_kinds, np.int64)
-    renewed = np.empty(n_kinds, np.int64)
-    expanded = np.empty(n_kinds, np.int64)
-    for k in range(n_kinds):
-        made[k] = rng.poisson(rate[k])
-    for k in range(n_kinds):
-        renewed[k] = rng.binomial(counts[k], renewal_p[k])
-    for k in range(n_kinds):
-        expanded[k] = rng.binomial(counts[k], expand_p[k])
+def _mothers(alive, x, kind, autoreactive, renewed, expanded, self_bias, rng):
+    """The blood cells that divide, kind by kind: ``renewed[k]`` at random and ``expanded[k]``
+    (lymphopenic) with self-reactive clones ``self_bias`` times as likely. Returns the mothers
+    in draw order and whether each division is lymphopenic."""
     total = renewed.sum() + expanded.sum()
     mother = np.empty(total, np.int64)
     lymph = np.zeros(total, np.bool_)
     pool = np.empty(alive.size, np.int64)
     weight = np.empty(alive.size, np.float64)
     m = 0
-    for k in range(n_kinds):
+    for k in range(renewed.size):
         if renewed[k] == 0 and expanded[k] == 0:
             continue
         size = 0
@@ -96,7 +94,103 @@ def divisions(alive, x, kind, autoreactive, rate, counts, renewal_p, expand_p, s
                 mother[m] = pool[pick]
                 lymph[m] = True
                 m += 1
-    return made, mother[:m], lymph[:m]
+    return mother[:m], lymph[:m]
+
+
+@njit(cache=True)
+def make_cells(
+    cells, free, n_free, born, kinds, ages, cd52_of, aggression_of, self_reactive_of, shelter,
+    spread, generation, rng,
+):  # fmt: skip
+    """New naive cells, one per entry of ``kinds``, in rows taken from the top of the free
+    stack ``free[:n_free]`` (as :meth:`model.agents.AgentTable.add` takes them). Per kind:
+    ``cd52_of``, ``aggression_of`` (times a lognormal of sd ``spread``) and
+    ``self_reactive_of`` (the chance). Draws as numpy did for arrays: every aggression, then
+    every self-reactivity, then every shelter. Returns the rows, and the free count and serial
+    number after them."""
+    kind, cd52, aggression, autoreactive, activated, age, gen, memory = cells[:8]
+    expanded, sheltered, resident, x, y, tissue_days, uid, alive = cells[8:]
+    n = kinds.size
+    rows = np.empty(n, np.int64)
+    for i in range(n):
+        rows[i] = free[n_free - 1 - i]
+    for i in range(n):
+        aggression[rows[i]] = aggression_of[kinds[i]] * rng.lognormal(0.0, spread)
+    for i in range(n):
+        autoreactive[rows[i]] = rng.random() < self_reactive_of[kinds[i]]
+    for i in range(n):
+        sheltered[rows[i]] = rng.random() < shelter
+    for i in range(n):
+        r, k = rows[i], kinds[i]
+        kind[r], cd52[r], age[r], gen[r] = k, cd52_of[k], ages[i], generation
+        activated[r] = tissue_days[r] = 0
+        memory[r] = expanded[r] = resident[r] = False
+        x[r] = y[r] = BLOOD
+        uid[r] = born + i
+        alive[r] = True
+    return rows, n_free - n, born + n
+
+
+@njit(cache=True)
+def renew(
+    cells, free, n_free, born, rate, counts, renewal_p, expand_p, drawn, counted, cd52_of,
+    aggression_of, self_reactive_of, shelter, spread, generation, self_bias,
+    lymphopenic_priming, priming_gain, last_attacker, rng,
+):  # fmt: skip
+    """The day's divisions and new cells, drawn in the order the array code drew them.
+
+    Unless ``counted``, first draws per kind the new cells from progenitors (Poisson,
+    ``rate``), the divisions that renew (binomial, ``renewal_p``) and the lymphopenic ones
+    (``expand_p``) of the ``counts`` cells there are, into ``drawn``'s three rows. If the free
+    stack holds fewer rows than they need, returns at once with the number needed, so the
+    table can grow and call again with ``counted``. Otherwise the mothers are picked
+    (:func:`_mothers`); each daughter keeps its mother's clone (kind, specificity, memory,
+    aggression) and is sheltered as often as any new cell; a lymphopenic daughter is marked
+    expanded and belongs to course ``generation``, and if naive and self-reactive comes out
+    primed with chance ``lymphopenic_priming``. Then the new naive cells of each kind
+    (:func:`make_cells`). Returns the free count and the serial number after the day's rows,
+    and 0 rows short."""
+    made, renewed, expanded_ = drawn[0], drawn[1], drawn[2]
+    if not counted:
+        for k in range(rate.size):
+            made[k] = rng.poisson(rate[k])
+        for k in range(rate.size):
+            renewed[k] = rng.binomial(counts[k], renewal_p[k])
+        for k in range(rate.size):
+            expanded_[k] = rng.binomial(counts[k], expand_p[k])
+    need = made.sum() + renewed.sum() + expanded_.sum()
+    if need > n_free:
+        return n_free, born, need
+    kind, cd52, aggression, autoreactive, activated, age, gen, memory = cells[:8]
+    expanded, sheltered, resident, x, y, tissue_days, uid, alive = cells[8:]
+    mother, lymph = _mothers(alive, x, kind, autoreactive, renewed, expanded_, self_bias, rng)
+    n = mother.size
+    rows = np.empty(n, np.int64)
+    for i in range(n):
+        r, m = free[n_free - 1 - i], mother[i]
+        rows[i] = r
+        kind[r], cd52[r], aggression[r] = kind[m], cd52[m], aggression[m]
+        autoreactive[r], memory[r], resident[r] = autoreactive[m], memory[m], resident[m]
+        expanded[r] = expanded[m] or lymph[i]
+        gen[r] = generation if lymph[i] else gen[m]
+        age[r] = activated[r] = tissue_days[r] = 0
+        x[r] = y[r] = BLOOD
+        uid[r] = born + i
+        alive[r] = True
+    for i in range(n):
+        sheltered[rows[i]] = rng.random() < shelter
+    for i in range(n):
+        r = rows[i]
+        naive_self = lymph[i] and autoreactive[r] and not memory[r] and kind[r] <= last_attacker
+        if naive_self and rng.random() < lymphopenic_priming:  # a draw for these only
+            memory[r] = True
+            aggression[r] *= priming_gain
+    kinds = np.repeat(np.arange(made.size), made)
+    _, n_free, born = make_cells(
+        cells, free, n_free - n, born + n, kinds, np.zeros(kinds.size, np.int32), cd52_of,
+        aggression_of, self_reactive_of, shelter, spread, generation, rng,
+    )  # fmt: skip
+    return n_free, born, 0
 
 
 @njit(cache=True)

@@ -38,7 +38,6 @@ from collections.abc import Sequence
 import numpy as np
 from mesa import Model
 from mesa.discrete_space import OrthogonalMooreGrid
-from mesa.discrete_space.grid import pickle_gridcell
 from mesa.discrete_space.property_layer import create_property_accessors
 from scipy import ndimage
 
@@ -105,36 +104,55 @@ class Infusion:
         self.model.infuse(self)
 
 
-def _one_cell_class(grid: OrthogonalMooreGrid) -> None:
-    """Give a copied grid's cells one class again, with the tissue's property accessors.
+class _CellClass:
+    """A grid's cell class as it stands in a pickle: every cell refers to this one object, so
+    a copy loads one new class for all its cells, with the tissue's property accessors.
 
-    Mesa 3.5 rebuilds every unpickled (or deep-copied) grid cell with a class of its own, which
-    has none of the property-layer accessors (``cell.integrity`` fails) and cannot be pickled
-    again. This puts the cells back in one class, made and registered as Mesa makes the
-    original's."""
-    cells = list(grid.all_cells)
-    if not cells or len({type(c) for c in cells[:2]}) == 1:
-        return
-    klass = type(
-        "GridCell", (type(cells[0]).__bases__[0],), {"_mesa_properties": set(), "__slots__": ()}
-    )
-    copyreg.pickle(klass, pickle_gridcell)
-    for cell in cells:
-        cell.__class__ = klass
-    grid.cell_klass = klass
-    for layer in grid._mesa_property_layers.values():
+    Mesa 3.5 pickles each grid cell with a class of its own (about 47 us a cell, and the
+    copies lack the accessors: ``cell.integrity`` fails); the twins copy 3,600 cells each."""
+
+    def __init__(self, grid: OrthogonalMooreGrid):
+        self.base = grid.cell_klass.__bases__[0]
+        self.layers = list(grid._mesa_property_layers.values())
+
+    def __reduce__(self):
+        return _cell_class, (self.base, self.layers)
+
+
+def _cell_class(base: type, layers: list) -> type:
+    klass = type("GridCell", (base,), {"_mesa_properties": set(), "__slots__": ()})
+    for layer in layers:
         accessor = create_property_accessors(layer.data, docstring=f"accessor for {layer.name}")
         setattr(klass, layer.name, accessor)
         klass._mesa_properties.add(layer.name)
+    return klass
+
+
+def _pickle_cell(cell) -> tuple:
+    return _load_cell, (type(cell).pickled_as, cell.__getstate__()[1])
+
+
+def _load_cell(klass: type, fields: dict):
+    cell = klass((0, 0))  # Mesa's own loader does the same, then sets every field
+    for name, value in fields.items():
+        setattr(cell, name, value)
+    return cell
+
+
+def _pickle_cells_as_one_class(grid: OrthogonalMooreGrid) -> None:
+    """Register :class:`_CellClass` as how this grid's cells are pickled and copied."""
+    grid.cell_klass.pickled_as = _CellClass(grid)
+    copyreg.pickle(grid.cell_klass, _pickle_cell)
 
 
 class MSModel(Model):
     """Immune attack on myelin in MS, and alemtuzumab, on a Mesa grid."""
 
     def __setstate__(self, state: dict) -> None:
-        """A copy (a pickle, ``copy.deepcopy``: the twins, the app's timeline) mends its grid."""
+        """A copy (a pickle, ``copy.deepcopy``: the twins, the app's timeline) pickles its own
+        cells as the original does."""
         self.__dict__.update(state)
-        _one_cell_class(self.grid)
+        _pickle_cells_as_one_class(self.grid)
 
     def fixed_parts(self) -> list[object]:
         """What never changes once the model is built: the tissue grid with its cells, the
@@ -193,6 +211,7 @@ class MSModel(Model):
             ("eloquent", False, bool),
         ):
             self.grid.create_property_layer(name, default_value=default, dtype=dtype)
+        _pickle_cells_as_one_class(self.grid)
         for cell in self.grid.all_cells:
             MyelinSite(self, cell)
         flat = self.rng.choice(
@@ -250,7 +269,7 @@ class MSModel(Model):
             n = int(self.base[kind])
             # ages spread over a lifespan so deaths are steady from day 0
             ages = self.rng.exponential(kinds[kind].lifespan_days, n).astype(np.int32)
-            rows = self._make_cells(np.full(n, int(kind)), generation=0, age=ages)
+            rows = self._make_cells(np.full(n, int(kind)), 0, ages)
             t = self.lymphocytes
             if kind == Kind.B_CELL:
                 t.memory[rows] = self.rng.random(n) < mem.b_memory_share
@@ -470,52 +489,56 @@ class MSModel(Model):
         mem_b = np.count_nonzero(t.alive & t.memory & (t.kind == Kind.B_CELL))
         return (1 - share) + share * min(mem_b / self.memory_b_base, 2.0)
 
-    def _make_cells(self, kinds: np.ndarray, generation: int, age=0) -> np.ndarray:
-        """New naive cells from CD52-negative progenitors (thymus, bone marrow), one per entry
-        of ``kinds``."""
-        n = kinds.size
-        if n == 0:
-            return np.empty(0, dtype=np.int64)
+    def _new_cell_traits(self, generation: int) -> tuple:
+        """Per kind, what a new naive cell of course ``generation`` is born with (CD52,
+        aggression, chance of self-reactivity), the sheltered share and the aggression's
+        spread: the arguments :func:`model.kernels.make_cells` takes after the kinds."""
         rep = self.params.repopulation
-        agg = self.kind_aggression[kinds] * rep.aggression_factor**generation
-        auto_p = self.auto_frac[kinds] * rep.autoreactive_factor**generation
-        spread = self.params.disease.aggression_spread
-        return self.lymphocytes.add(
-            n,
-            kind=kinds,
-            cd52=self.cd52[kinds],
-            aggression=agg * self.rng.lognormal(0.0, spread, n),
-            autoreactive=self.rng.random(n) < auto_p,
-            sheltered=self.rng.random(n) < self.params.antibody.lymphoid_shelter,
-            age=age,
-            generation=generation,
-            x=BLOOD,
-            y=BLOOD,
+        return (
+            self.cd52,
+            self.kind_aggression * rep.aggression_factor**generation,
+            self.auto_frac * rep.autoreactive_factor**generation,
+            self.params.antibody.lymphoid_shelter,
+            self.params.disease.aggression_spread,
+            generation,
         )
+
+    def _make_cells(self, kinds: np.ndarray, generation: int, ages: np.ndarray) -> np.ndarray:
+        """New naive cells from CD52-negative progenitors (thymus, bone marrow), one per entry
+        of ``kinds``, ``ages`` days old."""
+        t = self.lymphocytes
+        t.reserve(kinds.size)
+        rows, n_free, born = kernels.make_cells(
+            t.arrays(), t.free, t.n_free, t.born, kinds, ages.astype(np.int32),
+            *self._new_cell_traits(generation), self.rng,
+        )  # fmt: skip
+        t.taken(n_free, born)
+        return rows
 
     def _settle_residents(self, n: int) -> None:
         """Primed CD8 memory cells that live in the tissue, each beside a vessel."""
         if n == 0:
             return
-        rows = self._make_cells(np.full(n, int(Kind.CD8)), generation=0)
+        rows = self._make_cells(np.full(n, int(Kind.CD8)), 0, np.zeros(n, np.int32))
         t = self.lymphocytes
         t.autoreactive[rows], t.resident[rows], t.sheltered[rows] = True, True, False
         self._prime(rows)
         at = self.vessel_xy[self.rng.integers(0, len(self.vessel_xy), n)]
         self._move(t, rows, at[:, 0].astype(np.int16), at[:, 1].astype(np.int16))
 
-    def _refill_niche(self) -> None:
+    def _refill_niche(self, residents: int) -> np.ndarray:
         """Resident cells divide in place to keep their niche full (homeostatic proliferation
-        of tissue-resident memory); a niche emptied entirely stays empty."""
-        t, want = self.lymphocytes, self.params.memory.resident_cells
-        residents = np.flatnonzero(t.alive & t.resident)
-        gap = want - residents.size
-        if gap <= 0 or residents.size == 0:
-            return
-        mother = residents[self.rng.integers(0, residents.size, gap)]
+        of tissue-resident memory); a niche emptied entirely stays empty. ``residents``: how
+        many live now. Returns the new cells of each kind."""
+        t, gap = self.lymphocytes, self.params.memory.resident_cells - residents
+        if gap <= 0 or residents == 0:
+            return np.zeros(len(Kind))
+        rows = np.flatnonzero(t.alive & t.resident)
+        mother = rows[self.rng.integers(0, rows.size, gap)]
         cols = {c: getattr(t, c)[mother] for c in t.columns}
         cols.update(age=0, activated=0)
         t.add(gap, **cols)
+        return np.bincount(cols["kind"], minlength=len(Kind)).astype(float)
 
     @staticmethod
     def _move(table, rows: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
@@ -610,21 +633,13 @@ class MSModel(Model):
         """Ageing and death; new naive cells from progenitors (thymus, marrow); renewal of T
         cells by division; and lymphopenia-driven expansion of survivors when counts are low."""
         t, rng, rep = self.lymphocytes, self.rng, self.params.repopulation
-        dead = kernels.age_and_die(
-            t.alive,
-            t.age,
-            t.activated,
-            t.kind,
-            t.memory,
-            self.death_p,
-            self.b_memory_death,
-            int(Kind.B_CELL),
-            rng.random(np.count_nonzero(t.alive)),
-        )
-        t.remove(dead)
-        self._refill_niche()
-
-        n = self.counts(blood_only=False)
+        n_free, n, residents = kernels.age_and_die(
+            t.alive, t.age, t.activated, t.kind, t.memory, t.resident, self.death_p,
+            self.b_memory_death, int(Kind.B_CELL), rng.random(np.count_nonzero(t.alive)),
+            t.free, t.n_free,
+        )  # fmt: skip
+        t.taken(n_free, t.born)
+        n += self._refill_niche(residents)
         b = Kind.B_CELL
         # BAFF builds up while B cells are below their set point and is used up while they are
         # above it, so it keeps boosting B-cell output after they return: the overshoot.
@@ -641,24 +656,19 @@ class MSModel(Model):
             rate *= self.therapy.output
         room = np.minimum(np.maximum(1 - n / np.maximum(self.base, 1), 0), 1)
         expand_p = np.minimum(self.homeo * room * self.patient.drive, 1.0)
-        made, mother, lymph = kernels.divisions(
-            t.alive,
-            t.x,
-            t.kind,
-            t.autoreactive,
-            rate,
-            n.astype(np.int64),
-            self.renewal_p,
-            expand_p,
-            float(self.params.memory.self_bias),
-            rng,
-        )
-        self.progenitor_output = int(made.sum())
-        if mother.size:
-            self._divide(mother, lymph)
-        if self.progenitor_output:
-            kinds = np.repeat(np.arange(len(Kind)), made)
-            self._make_cells(kinds, generation=self.courses_started)
+        mem, drawn = self.params.memory, np.empty((3, len(Kind)), np.int64)
+        for counted in (False, True):
+            n_free, born, short = kernels.renew(
+                t.arrays(), t.free, t.n_free, t.born, rate, n.astype(np.int64),
+                self.renewal_p, expand_p, drawn, counted,
+                *self._new_cell_traits(self.courses_started), mem.self_bias,
+                mem.lymphopenic_priming, mem.priming_gain, int(LAST_ATTACKER), rng,
+            )  # fmt: skip
+            if not short:
+                break
+            t.reserve(short)  # then go on from the counts already drawn
+        t.taken(n_free, born)
+        self.progenitor_output = int(drawn[0].sum())
 
     def autoimmunity(self) -> None:
         """Secondary autoimmunity by mechanism: while T cells are scarce, homeostatic cytokines
@@ -712,26 +722,6 @@ class MSModel(Model):
             self.events.append(event)
         else:
             self._noticed.append(event)
-
-    def _divide(self, mother: np.ndarray, lymph: np.ndarray) -> None:
-        """Blood cells divide (``mother``, drawn by :func:`model.kernels.divisions`; ``lymph``
-        marks lymphopenia-driven divisions); daughters keep their parent's clone (kind,
-        specificity, memory, aggression). Renewal keeps T-cell numbers steady; in lymphopenia
-        self-reactive clones are favoured, the daughters are marked as expanded, and some naive
-        self-reactive daughters come out memory-like: primed without ever meeting antigen on a
-        B cell."""
-        t, rng = self.lymphocytes, self.rng
-        cols = {c: getattr(t, c)[mother] for c in t.columns}
-        cols.update(age=0, activated=0, x=BLOOD, y=BLOOD, tissue_days=0)
-        cols["expanded"] = cols["expanded"] | lymph
-        # a daughter finds its own place: sheltered as often as any new cell
-        cols["sheltered"] = rng.random(mother.size) < self.params.antibody.lymphoid_shelter
-        cols["generation"] = np.where(lymph, self.courses_started, cols["generation"])
-        born = t.add(mother.size, **cols)
-        convert = lymph & t.autoreactive[born] & ~t.memory[born] & (t.kind[born] <= LAST_ATTACKER)
-        q = self.params.memory.lymphopenic_priming
-        candidates = born[convert]
-        self._prime(candidates[rng.random(candidates.size) < q])
 
     def activation(self) -> None:
         """Priming of naive autoreactive T cells (rare, needs memory B cells' antigen

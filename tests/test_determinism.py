@@ -78,13 +78,14 @@ def test_scenarios_that_differ_before_day_0_live_their_own_histories():
 
 def test_a_copied_patient_reads_its_tissue_and_copies_again_the_same():
     """The twins are deep copies and the app's timeline pickles them: every site of a copy
-    reads its tissue (Mesa gives unpickled cells a class each, without the accessors), and a
-    copy of a copy lives the same days."""
+    reads its tissue (Mesa gives unpickled cells a class each, without the accessors; the
+    model pickles them as one class), and a copy of a copy lives the same days."""
     import pickle
 
     sc = small_scenario(**{"run.burn_in_years": 0.1})
     copied, lived = MSModel.twins([sc, sc.untreated()], seed=3)
     for model in (copied, lived):
+        assert len({type(cell) for cell in model.grid.all_cells}) == 1
         assert [model.site(x, 5).integrity for x in range(sc.grid.width)] == [
             float(v) for v in model.grid.integrity.data[:, 5]
         ]

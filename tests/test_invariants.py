@@ -48,4 +48,5 @@ def test_state_stays_valid(p):
         assert np.all((table.x[inside] >= 0) & (table.x[inside] < sc.grid.width))
         assert np.all((table.y[inside] >= 0) & (table.y[inside] < sc.grid.height))
         assert np.unique(table.uid[rows]).size == rows.size  # no two live agents share an id
-        assert len(table._free) + rows.size == table.alive.size  # every row free or alive
+        assert table.n_free + rows.size == table.alive.size  # every row free or alive
+        assert not table.alive[table.free[: table.n_free]].any()  # and free rows are dead

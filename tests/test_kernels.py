@@ -58,10 +58,15 @@ def test_age_and_death_spare_the_immortal_and_take_the_doomed():
     kind = np.array([0, 1, 0, 2], dtype=np.int8)
     memory = np.array([False, False, False, True])
     death_p = np.array([0.0, 1.0, 0.0, 0.0, 0.0])  # kind 1 always dies
+    resident = np.array([True, False, False, False])
     u = np.full(3, 0.5)  # one draw per live cell
-    dead = kernels.age_and_die(alive, age, activated, kind, memory, death_p, 1.0, 2, u)
+    free, n_free = np.array([2, -1, -1, -1]), 1  # row 2 was free already
+    n_free, counts, residents = kernels.age_and_die(
+        alive, age, activated, kind, memory, resident, death_p, 1.0, 2, u, free, n_free
+    )
     # row 1 by its kind, row 3 as a memory B cell (kind 2) with its own probability 1
-    assert dead.tolist() == [1, 3]
+    assert free[:n_free].tolist() == [2, 1, 3] and alive.tolist() == [True, False, False, False]
+    assert counts.tolist() == [1, 0, 0, 0, 0] and residents == 1
     assert age.tolist() == [6, 1, 10, 2] and activated.tolist() == [1, 0, 0, 0]
 
 
@@ -93,3 +98,39 @@ def test_the_box_mean_is_scipys_uniform_filter_value_for_value():
         for nearest, mode in ((True, "nearest"), (False, "constant")):
             expected = ndimage.uniform_filter(field, 3, mode=mode)
             np.testing.assert_array_equal(kernels.box_mean(field, nearest), expected)
+
+
+def _renewed_table(capacity: int) -> tuple[dict, int]:
+    """A table of 1,000 live blood cells in ``capacity`` rows, renewed for one day with about
+    400 births and divisions: the table's columns afterwards, and how often it had to grow."""
+    from model.agents import lymphocyte_table
+
+    table = lymphocyte_table()
+    table.reserve(capacity - table.alive.size)
+    kinds = np.arange(1000) % 5
+    table.add(1000, kind=kinds, cd52=1.0, aggression=1.0, autoreactive=kinds < 2, x=BLOOD, y=BLOOD)
+    rng, drawn, grew = np.random.default_rng(5), np.empty((3, 5), np.int64), 0
+    rate, counts = np.full(5, 40.0), np.bincount(kinds).astype(np.int64)
+    for counted in (False, True):
+        n_free, born, short = kernels.renew(
+            table.arrays(), table.free, table.n_free, table.born, rate, counts,
+            np.full(5, 0.1), np.full(5, 0.1), drawn, counted, np.ones(5), np.ones(5),
+            np.full(5, 0.2), 0.1, 0.3, 1, 2.0, 0.5, 1.5, 1, rng,
+        )  # fmt: skip
+        if not short:
+            break
+        table.reserve(short)
+        grew += 1
+    table.taken(n_free, born)
+    return {name: getattr(table, name).copy() for name in (*table.columns, "alive")}, grew
+
+
+def test_a_day_that_needs_more_rows_than_are_free_gives_the_cells_a_roomy_table_gives():
+    """Renewal draws the day's counts, finds too few free rows, lets the table grow and goes
+    on from the counts it drew: the same cells in the same rows as a table with room."""
+    tight, grew = _renewed_table(1024)
+    roomy, _ = _renewed_table(8192)
+    assert grew == 1 and tight["alive"].sum() > 1024  # it had to grow
+    for name, column in tight.items():
+        np.testing.assert_array_equal(column, roomy[name][: column.size], err_msg=name)
+    assert not roomy["alive"][tight["alive"].size :].any()
