@@ -277,27 +277,28 @@ def activate(
 
 
 @njit(cache=True)
+def _uniforms(rng, n):
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = rng.random()
+    return out
+
+
+@njit(cache=True)
 def cross_vessel_walls(
-    alive,
-    kind,
-    x,
-    y,
-    activated,
-    resident,
-    p_active,
-    p_resting,
-    p_treg,
-    entry,
-    leave_p,
-    treg_kind,
-    u_enter,
-    u_leave,
-):
-    """Resting visitors that are not residents leave the tissue; returns the blood cells that
-    enter it (activated ones readily, resting ones on patrol, Tregs drawn by inflammation, each
-    times the drugs' ``entry`` factor for its kind), in row order. ``u_enter`` and ``u_leave``
-    hold one uniform draw per live cell each."""
-    enter = np.empty(u_enter.size, np.int64)
+    alive, kind, x, y, activated, resident, p_active, p_resting, p_treg, entry, leave_p,
+    treg_kind, vessel_x, vessel_y, rng,
+):  # fmt: skip
+    """Blood cells enter the tissue (activated ones readily, resting ones on patrol, Tregs
+    drawn by inflammation, each times the drugs' ``entry`` factor for its kind) beside a
+    vessel drawn at random; resting visitors that are not residents leave it. Draws as the
+    array code did: one uniform per live cell to enter, one to leave, then each entering
+    cell's vessel in row order."""
+    n = 0
+    for r in range(alive.size):
+        n += alive[r]
+    u_enter, u_leave = _uniforms(rng, n), _uniforms(rng, n)
+    enter = np.empty(n, np.int64)
     n_enter = i = 0
     for r in range(alive.size):
         if not alive[r]:
@@ -317,28 +318,28 @@ def cross_vessel_walls(
             x[r] = BLOOD
             y[r] = BLOOD
         i += 1
-    return enter[:n_enter]
+    for j in range(n_enter):
+        at = rng.integers(0, vessel_x.size)
+        x[enter[j]], y[enter[j]] = vessel_x[at], vessel_y[at]
 
 
 @njit(cache=True)
 def migrate(
-    alive,
-    kind,
-    x,
-    y,
-    activated,
-    chemotaxis,
-    treg_kind,
-    neighbours,
-    inflammation,
-    height,
-    noise,
-    step,
-    u,
-):
+    alive, kind, x, y, activated, chemotaxis, treg_kind, neighbours, inflammation, height, rng,
+):  # fmt: skip
     """Every tissue cell (row order) steps to a Moore neighbour or stays: activated cells and
-    Tregs up the inflammation gradient (``noise``, tiny, breaks ties) when ``u`` is below
-    ``chemotaxis``, the rest by ``step``."""
+    Tregs up the inflammation gradient (a tiny noise breaks ties) with chance ``chemotaxis``,
+    the rest at random. Draws as the array code did: every cell's noise for each neighbour,
+    then every random step, then every chance."""
+    n = 0
+    for r in range(alive.size):
+        n += alive[r] and x[r] != BLOOD
+    reach = neighbours.shape[1]
+    noise = _uniforms(rng, n * reach).reshape((n, reach))
+    step = np.empty(n, np.int64)
+    for i in range(n):
+        step[i] = rng.integers(0, reach)
+    u = _uniforms(rng, n)
     i = 0
     for r in range(alive.size):
         if not alive[r] or x[r] == BLOOD:
@@ -425,6 +426,45 @@ def box_mean(field, nearest):
     for i in range(width):
         _box_line(along[i, :], out[i, :], nearest)
     return out
+
+
+@njit(cache=True)
+def strip_myelin(
+    alive, kind, x, y, autoreactive, activated, aggression, integrity, scar, inflammation,
+    damage, treg_suppression, scar_fraction, inflammation_per_damage, last_attacker,
+    treg_kind,
+):  # fmt: skip
+    """Activated self-reactive effectors in the tissue strip myelin where they stand (each
+    ``damage`` x its aggression), less so with Tregs in the 3 x 3 box around them; a site
+    loses at most the myelin it has. On a day with any attacker, lasting damage (scar) follows
+    the myelin missing and the loss inflames the site. Returns each site's loss."""
+    width, height = integrity.shape
+    loss = np.zeros((width, height))
+    attackers = np.empty(alive.size, np.int64)
+    tregs = np.zeros((width, height))
+    n = 0
+    for r in range(alive.size):
+        if not alive[r] or x[r] == BLOOD:
+            continue
+        if kind[r] <= last_attacker and autoreactive[r] and activated[r] > 0:
+            attackers[n] = r
+            n += 1
+        elif kind[r] == treg_kind:
+            tregs[x[r], y[r]] += 1.0
+    if n == 0:
+        return loss
+    nearby = box_mean(tregs, False) * 9
+    for i in range(n):
+        r = attackers[i]
+        held = min(max(1 - treg_suppression * nearby[x[r], y[r]], 0.0), 1.0)
+        loss[x[r], y[r]] += damage * aggression[r] * held
+    for i in range(width):
+        for j in range(height):
+            loss[i, j] = min(loss[i, j], integrity[i, j])
+            integrity[i, j] -= loss[i, j]
+            scar[i, j] = max(scar[i, j], scar_fraction * (1 - integrity[i, j]))
+            inflammation[i, j] += loss[i, j] * inflammation_per_damage
+    return loss
 
 
 @njit(cache=True)

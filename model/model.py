@@ -771,77 +771,33 @@ class MSModel(Model):
 
     def traffic(self) -> None:
         """Activated cells cross vessel walls; resting cells visit and leave again."""
-        d, t, rng = self.params.disease, self.lymphocytes, self.rng
+        d, t = self.params.disease, self.lymphocytes
         mean_infl = mean(self.grid.inflammation.data)
-        n = np.count_nonzero(t.alive)
-        enter = kernels.cross_vessel_walls(
-            t.alive,
-            t.kind,
-            t.x,
-            t.y,
-            t.activated,
-            t.resident,
-            d.entry_rate,
-            d.patrol_rate,
+        kernels.cross_vessel_walls(
+            t.alive, t.kind, t.x, t.y, t.activated, t.resident, d.entry_rate, d.patrol_rate,
             d.patrol_rate * (1 + d.treg_recruitment * mean_infl),
             self.no_entry_block if self.therapy.entry is None else self.therapy.entry,
-            1 / d.patrol_days,
-            int(Kind.TREG),
-            rng.random(n),
-            rng.random(n),
-        )
-        if enter.size:
-            at = rng.integers(0, len(self.vessel_xy), enter.size)
-            self._move(t, enter, self.vessel_x[at], self.vessel_y[at])
+            1 / d.patrol_days, int(Kind.TREG), self.vessel_x, self.vessel_y, self.rng,
+        )  # fmt: skip
 
     def migration(self) -> None:
         """Tissue cells step to a Moore neighbour; activated cells and Tregs follow inflammation."""
-        t, rng = self.lymphocytes, self.rng
-        n = np.count_nonzero(t.alive & (t.x != BLOOD))
-        noise = rng.random((n, self.neighbours.shape[1]))
-        step, u = rng.integers(0, self.neighbours.shape[1], n), rng.random(n)
+        t = self.lymphocytes
         kernels.migrate(
-            t.alive,
-            t.kind,
-            t.x,
-            t.y,
-            t.activated,
-            self.params.disease.chemotaxis,
-            int(Kind.TREG),
-            self.neighbours,
-            self.grid.inflammation.data.ravel(),
-            self.height,
-            noise,
-            step,
-            u,
-        )
+            t.alive, t.kind, t.x, t.y, t.activated, self.params.disease.chemotaxis,
+            int(Kind.TREG), self.neighbours, self.grid.inflammation.data.ravel(), self.height,
+            self.rng,
+        )  # fmt: skip
 
     def attack(self) -> np.ndarray:
         """Activated autoreactive cells strip myelin where they stand, less so near Tregs."""
-        d, t = self.params.disease, self.lymphocytes
-        rows = t.rows()
-        rows = rows[t.x[rows] != BLOOD]
-        loss = np.zeros((self.width, self.height))
-        if rows.size == 0:
-            return loss
-        kind = t.kind[rows]
-        attackers = rows[(kind <= LAST_ATTACKER) & t.autoreactive[rows] & (t.activated[rows] > 0)]
-        if attackers.size:
-            tregs = np.zeros((self.width, self.height))
-            treg_rows = rows[kind == Kind.TREG]
-            np.add.at(tregs, (t.x[treg_rows], t.y[treg_rows]), 1.0)
-            nearby = kernels.box_mean(tregs, False) * 9
-            x, y = t.x[attackers], t.y[attackers]
-            suppression = np.minimum(np.maximum(1 - d.treg_suppression * nearby[x, y], 0), 1)
-            np.add.at(loss, (x, y), d.attack_damage * t.aggression[attackers] * suppression)
-            integrity = self.grid.integrity.data
-            loss = np.minimum(loss, integrity)
-            integrity -= loss
-            self.grid.scar.data[:] = np.maximum(
-                self.grid.scar.data, d.scar_fraction * (1 - integrity)
-            )
-            self.grid.inflammation.data += loss * d.inflammation_per_damage
-        return loss
+        d, t, g = self.params.disease, self.lymphocytes, self.grid
+        return kernels.strip_myelin(
+            t.alive, t.kind, t.x, t.y, t.autoreactive, t.activated, t.aggression,
+            g.integrity.data, g.scar.data, g.inflammation.data, d.attack_damage,
+            d.treg_suppression, d.scar_fraction, d.inflammation_per_damage, int(LAST_ATTACKER),
+            int(Kind.TREG),
+        )  # fmt: skip
 
     def inflammation_spread(self) -> None:
         d = self.params.disease

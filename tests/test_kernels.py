@@ -80,14 +80,16 @@ def test_migration_steps_to_a_neighbour_and_activated_cells_climb_the_gradient()
     y = np.array([2, 2, BLOOD], dtype=np.int16)
     activated = np.array([3, 0, 0], dtype=np.int16)
     kind = np.zeros(3, dtype=np.int8)
-    noise = np.zeros((2, neighbours.shape[1]))
-    step = np.array([0, 0])  # the first step, (-1, -1), for whoever does not follow
     kernels.migrate(
-        alive, kind, x, y, activated, 1.0, 3, neighbours, inflammation, height, noise, step,
-        np.zeros(2),
+        alive, kind, x, y, activated, 1.0, 3, neighbours, inflammation, height,
+        np.random.default_rng(8),
     )  # fmt: skip
     assert (x[0], y[0]) == (3, 3)  # activated: up the gradient
-    assert (x[1], y[1]) == (1, 1)  # resting: its random step
+    # resting: the random step the array code drew (after two cells' tie-breaking noise)
+    rng = np.random.default_rng(8)
+    rng.random((2, neighbours.shape[1]))
+    to = neighbours[2 * height + 2][rng.integers(0, neighbours.shape[1], 2)[1]]
+    assert (x[1], y[1]) == (to // height, to % height)
     assert (x[2], y[2]) == (BLOOD, BLOOD)  # blood cells do not migrate
 
 
