@@ -49,7 +49,7 @@ from _browser import free_port, start_server, stop_server
 MB = 1024 * 1024
 FRAME_S, BATCH = 1 / 30, 3  # Normal: 30 frames a second, 3 a message
 # the page's adaptPace (msim_app/stage.vue): an answer later than PACE_LATENCY_S slows Play down
-PACE_LATENCY_S, PACE_MAX_S = 0.100, 0.180
+PACE_LATENCY_S, PACE_MAX_S, PACE_STEP_FPS = 0.080, 0.180, 1.5
 
 
 def adapt_pace(pace: float, latency: float) -> float:
@@ -57,7 +57,8 @@ def adapt_pace(pace: float, latency: float) -> float:
     msim_app/stage.vue)."""
     if latency > PACE_LATENCY_S:
         return min(max(pace, 0.033) * 1.25, PACE_MAX_S)
-    return pace / 1.1 if pace > 0.034 else 0.0
+    fps = 1 / pace + PACE_STEP_FPS if pace else 30.0
+    return 0.0 if fps >= 30 else 1 / fps
 
 
 KINDS = ("cd4", "cd8", "b_cells", "treg", "nk")
