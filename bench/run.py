@@ -93,13 +93,23 @@ def run_script(name: str) -> tuple[dict, str]:
 
 
 def record_history(results: dict, when: str, info: dict) -> None:
+    """Add a row at the end of the table under "## History" (sections may follow it)."""
     doc = ROOT / "docs" / "performance.md"
     if not doc.exists():
         return
     cells = [str(results.get(k, "–")) for k in HISTORY_KEYS]
-    row = f"| {when} | {info['cpu'][:28]}, {info['cores']} cores | " + " | ".join(cells) + " |\n"
-    with doc.open("a", encoding="utf-8") as fh:
-        fh.write(row)
+    row = f"| {when} | {info['cpu'][:28]}, {info['cores']} cores | " + " | ".join(cells) + " |"
+    lines = doc.read_text(encoding="utf-8").splitlines()
+    start = lines.index("## History") if "## History" in lines else len(lines)
+    at = start + 1
+    while at < len(lines) and (not lines[at].strip() or not lines[at].startswith("| ")):
+        at += 1  # the text before the table
+    while at < len(lines) and lines[at].startswith("| "):
+        at += 1  # the table's rows
+    lines.insert(at, row)
+    tmp = doc.with_suffix(".md.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(doc)
 
 
 def main() -> int:
