@@ -97,6 +97,22 @@ def _mothers(alive, x, kind, autoreactive, renewed, expanded, self_bias, rng):
     return mother[:m], lymph[:m]
 
 
+# positions in ``AgentTable.arrays()`` of the lymphocyte table (model.agents.lymphocyte_table)
+KIND, CD52, AGGRESSION, AUTOREACTIVE, ACTIVATED, AGE, GENERATION, MEMORY = range(8)
+EXPANDED, SHELTERED, RESIDENT, X, Y, TISSUE_DAYS, UID, ALIVE = range(8, 16)
+
+
+@njit(cache=True)
+def _newborn(cells, r, uid_):
+    """Row ``r`` starts a life in the blood: a day's age and activation of 0, serial ``uid_``."""
+    age, activated, tissue_days = cells[AGE], cells[ACTIVATED], cells[TISSUE_DAYS]
+    x, y, uid, alive = cells[X], cells[Y], cells[UID], cells[ALIVE]
+    age[r] = activated[r] = tissue_days[r] = 0
+    x[r] = y[r] = BLOOD
+    uid[r] = uid_
+    alive[r] = True
+
+
 @njit(cache=True)
 def make_cells(
     cells, free, n_free, born, kinds, ages, cd52_of, aggression_of, self_reactive_of, shelter,
@@ -108,8 +124,9 @@ def make_cells(
     ``self_reactive_of`` (the chance). Draws as numpy did for arrays: every aggression, then
     every self-reactivity, then every shelter. Returns the rows, and the free count and serial
     number after them."""
-    kind, cd52, aggression, autoreactive, activated, age, gen, memory = cells[:8]
-    expanded, sheltered, resident, x, y, tissue_days, uid, alive = cells[8:]
+    kind, cd52, aggression, age = cells[KIND], cells[CD52], cells[AGGRESSION], cells[AGE]
+    autoreactive, gen, memory = cells[AUTOREACTIVE], cells[GENERATION], cells[MEMORY]
+    expanded, sheltered, resident = cells[EXPANDED], cells[SHELTERED], cells[RESIDENT]
     n = kinds.size
     rows = np.empty(n, np.int64)
     for i in range(n):
@@ -122,12 +139,9 @@ def make_cells(
         sheltered[rows[i]] = rng.random() < shelter
     for i in range(n):
         r, k = rows[i], kinds[i]
+        _newborn(cells, r, born + i)
         kind[r], cd52[r], age[r], gen[r] = k, cd52_of[k], ages[i], generation
-        activated[r] = tissue_days[r] = 0
         memory[r] = expanded[r] = resident[r] = False
-        x[r] = y[r] = BLOOD
-        uid[r] = born + i
-        alive[r] = True
     return rows, n_free - n, born + n
 
 
@@ -161,8 +175,9 @@ def renew(
     need = made.sum() + renewed.sum() + expanded_.sum()
     if need > n_free:
         return n_free, born, need
-    kind, cd52, aggression, autoreactive, activated, age, gen, memory = cells[:8]
-    expanded, sheltered, resident, x, y, tissue_days, uid, alive = cells[8:]
+    kind, cd52, aggression, memory = cells[KIND], cells[CD52], cells[AGGRESSION], cells[MEMORY]
+    autoreactive, gen, resident = cells[AUTOREACTIVE], cells[GENERATION], cells[RESIDENT]
+    expanded, sheltered, x, alive = cells[EXPANDED], cells[SHELTERED], cells[X], cells[ALIVE]
     mother, lymph = _mothers(alive, x, kind, autoreactive, renewed, expanded_, self_bias, rng)
     n = mother.size
     rows = np.empty(n, np.int64)
@@ -173,10 +188,7 @@ def renew(
         autoreactive[r], memory[r], resident[r] = autoreactive[m], memory[m], resident[m]
         expanded[r] = expanded[m] or lymph[i]
         gen[r] = generation if lymph[i] else gen[m]
-        age[r] = activated[r] = tissue_days[r] = 0
-        x[r] = y[r] = BLOOD
-        uid[r] = born + i
-        alive[r] = True
+        _newborn(cells, r, born + i)
     for i in range(n):
         sheltered[rows[i]] = rng.random() < shelter
     for i in range(n):

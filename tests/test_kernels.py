@@ -136,3 +136,11 @@ def test_a_day_that_needs_more_rows_than_are_free_gives_the_cells_a_roomy_table_
     for name, column in tight.items():
         np.testing.assert_array_equal(column, roomy[name][: column.size], err_msg=name)
     assert not roomy["alive"][tight["alive"].size :].any()
+
+
+def test_the_kernels_column_positions_are_the_lymphocyte_tables():
+    from model.agents import lymphocyte_table
+
+    names = [*lymphocyte_table().columns, "alive"]
+    for name, at in [(n, getattr(kernels, n.upper())) for n in names]:
+        assert names[at] == name
