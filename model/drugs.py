@@ -158,7 +158,20 @@ class EntryBlocker(DrugBase):
     mechanism: Literal["entry_blocker"]
     half_life_days: float = _f("Elimination half-life.", "days", gt=0, le=365)
     ec50_mg: float = _f("Amount in the body at half saturation.", "mg", gt=0, le=5000)
-    max_block: float = _f("Share of entry blocked at full saturation.", "fraction", ge=0, le=1)
+    max_block: float = _f(
+        "Greatest share of entry blocked (what other adhesion routes leave open).",
+        "fraction",
+        ge=0,
+        le=1,
+    )
+    bonds: int = _f(
+        "Free integrins a cell needs at once to hold on to the vessel wall: a share "
+        "(1 - target x saturation)^bonds of cells still can (1 = entry falls in step with "
+        "saturation).",
+        "integrins",
+        ge=1,
+        le=20,
+    )
     target: KindWeights = Field(description="Integrin expression by kind, 1 = full.")
 
 

@@ -15,8 +15,10 @@ mechanism does to the cells:
   brain) and dies a geometric ``death_delay_days`` later; cells made afterwards are untouched.
   The lymphoid precursors in the marrow and thymus take the same load, so each kind's output of
   new cells falls by the share killed and returns with ``marrow_recovery_days``.
-- ``entry_blocker`` (natalizumab): entry into the tissue is multiplied by
-  ``1 - max_block x target x A / (A + ec50)``; cells kept out stay in the blood.
+- ``entry_blocker`` (natalizumab): a cell holds on to the vessel wall only if ``bonds`` of its
+  integrins are free at once, so with saturation ``s = A / (A + ec50)`` entry into the tissue is
+  multiplied by ``1 - max_block x (1 - (1 - target x s) ** bonds)``; cells kept out stay in the
+  blood.
 - ``immunomodulator`` (interferon beta): recall of primed cells and entry into the tissue are
   multiplied by ``1 - reduction x A / (A + ec50)``, A being the biological response, which fades
   with its half-life when dosing stops.
@@ -171,7 +173,8 @@ class Therapies:
             if kind == "depleting_antibody" and d.amount > 0:
                 self._deplete(d)
             elif kind == "entry_blocker" and d.amount > 0:
-                entry *= 1 - d.spec.max_block * d.spec.target.array() * d.saturation()
+                free = 1 - d.spec.target.array() * d.saturation()
+                entry *= 1 - d.spec.max_block * (1 - free**d.spec.bonds)
             elif kind == "immunomodulator" and d.amount > 0:
                 s = d.saturation()
                 activation *= 1 - d.spec.activation_reduction * s

@@ -54,7 +54,7 @@ def test_the_shipped_registry_is_valid_and_every_number_has_a_source():
         ("half_life_days = 26.0", "half_life_days = -2.0", "drugs.ocrelizumab.half_life_days", "0"),
         ('mechanism = "entry_blocker"', 'mechanism = "magic"', "drugs.natalizumab", "tags"),
         ("nk = 0.05 }", "nk = 3.0 }", "drugs.cladribine.sensitivity.nk", "allowed: from 0"),
-        ("max_block = 0.95", "max_block = 0.95\nblock_all = 1", "drugs.natalizumab.block_all", ""),
+        ("max_block = 0.99", "max_block = 0.99\nblock_all = 1", "drugs.natalizumab.block_all", ""),
     ],
 )
 def test_registry_errors_name_the_file_the_drug_and_the_field(old, new, field, allowed):
@@ -67,8 +67,8 @@ def test_registry_errors_name_the_file_the_drug_and_the_field(old, new, field, a
 
 
 def test_a_number_without_a_source_is_refused():
-    text = REGISTRY_TEXT.replace('max_block = "modelling choice', 'not_max_block = "modelling', 1)
-    with pytest.raises(DrugRegistryError, match="no source for max_block"):
+    text = REGISTRY_TEXT.replace('bonds = "derived', 'not_bonds = "derived', 1)
+    with pytest.raises(DrugRegistryError, match="no source for bonds"):
         parse_registry(text)
 
 
@@ -86,7 +86,7 @@ def test_a_broken_registry_is_a_scenario_problem_naming_the_registry_file(monkey
     import model.scenario
 
     def broken():
-        return parse_registry(REGISTRY_TEXT.replace("max_block = 0.95", "max_block = 9.5", 1))
+        return parse_registry(REGISTRY_TEXT.replace("max_block = 0.99", "max_block = 9.9", 1))
 
     data = treated("natalizumab", 100).to_dict()
     monkeypatch.setattr(model.scenario, "registry", broken)
@@ -134,6 +134,19 @@ def test_natalizumab_raises_blood_counts_and_lowers_tissue_entry():
     assert ts.tissue_cells.iloc[40:].mean() < 0.5 * un.tissue_cells.iloc[40:].mean()
     blood = lambda f: f[list(KINDS)].iloc[40:].sum(axis=1).mean()  # noqa: E731
     assert blood(ts) > 1.03 * blood(un)
+
+
+def test_natalizumab_holds_entry_shut_at_the_trough_but_lets_tregs_in():
+    sim = Simulation(treated("natalizumab", 120, interval_days=28, until_end=True), seed=5)
+    sim.advance(20 + 3 * 28 - 1)  # the day before the fourth infusion: the lowest saturation
+    therapy = sim.model.therapy
+    saturation = therapy.exposure()["natalizumab"]
+    assert 0.75 < saturation < 0.95
+    entry = dict(zip(Kind, therapy.entry, strict=True))
+    # three free integrins needed at once: entry falls far below 1 - saturation
+    assert entry[Kind.CD4] < 0.05 and entry[Kind.CD8] < 0.05
+    assert entry[Kind.CD4] < 0.2 * (1 - saturation)
+    assert entry[Kind.TREG] > 0.6  # Tregs carry little alpha-4 integrin
 
 
 def test_interferon_acts_while_taken_and_its_effect_ends_when_it_stops():

@@ -483,6 +483,17 @@ def trial_arms(extracted: list[dict]) -> list[dict]:
     return out
 
 
+def scan_pair(
+    p: Patient, drug: str, comparator: str, read: Callable[[Run], float | None]
+) -> tuple[float, float] | None:
+    """One scan reading (e.g. :func:`any_new_lesion`) of a drug arm and its comparator."""
+    a, b = arm_run(p, drug), arm_run(p, comparator)
+    if a is None or b is None:
+        return None
+    x, y = read(a), read(b)
+    return None if x is None or y is None else (x, y)
+
+
 def b_cells_weeks_9_13(run: Run | None) -> float | None:
     """Mean B-cell count over weeks 9-13 after the first dose, as a share of baseline."""
     if run is None:
@@ -511,6 +522,20 @@ MEASURES: dict[str, Measure] = {
         "mean B cells over weeks 9-13 after the first cladribine dose / baseline",
         lambda p: b_cells_weeks_9_13(p.drugs.get("cladribine")),
         mean,
+        "fraction",
+    ),
+    "natalizumab_mri_active_vs_placebo": Measure(
+        "1 - share with a new or enlarging lesion on the month 12 or 24 scan, natalizumab / "
+        "untreated, the same patients (AFFIRM emulated)",
+        lambda p: scan_pair(p, "natalizumab", "untreated", any_new_lesion),
+        ratio_of_means,
+        "fraction",
+    ),
+    "natalizumab_enhancing_vs_placebo": Measure(
+        "1 - share with an enhancing lesion on the month 24 scan, natalizumab / untreated, "
+        "the same patients (AFFIRM emulated)",
+        lambda p: scan_pair(p, "natalizumab", "untreated", enhancing_at),
+        ratio_of_means,
         "fraction",
     ),
     "untreated_arr": Measure(
