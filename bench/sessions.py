@@ -1,11 +1,12 @@
-"""Classroom server: N browser sessions playing at once against one server (N = 10 and 30).
+"""Real browsers against one server: N pages playing at once (N = 10 by default).
 
 Standalone (``make bench`` calls it): starts ``solara run app.py --production`` on a free port,
 opens N pages in one headless Chromium (each page in its own browser context, so each is its own
 Solara session with its own model of the standard scenario, ``two-courses``), picks the speed
 (default "normal": one day a frame, at most 30 frames a second, the speed the page opens with)
-and presses Play on all of them (the 30 include the 10 of the first round, paused in between,
-which play on from where they were). After a warm-up it measures a steady window:
+and presses Play on all of them (with ``--sessions 10,30`` the 30 include the 10 of the first
+round, paused in between, which play on from where they were). After a warm-up it measures a
+steady window:
 
 * ``sessions_N_updates_per_s``: frames each page received per second in the window, mean over
   the pages (``sessions_N_updates_per_s_min``: the slowest page);
@@ -25,8 +26,14 @@ The browsers run on the same 2 cores as the server, which a classroom's server n
 with 30 browsers; so, by default, they run at a lower priority (``--nice 10``): the server gets
 the CPU when it has work, the pages take the rest. ``--nice 0`` measures them as equals.
 
+The server's capacity is measured by ``bench/class_light.py``, whose light clients speak the
+page's websocket protocol without a browser; this script is the real-browser check that the
+light client has not drifted from the page: its 10 pages should get about what
+``class_10_updates_per_s`` says. Thirty Chromium pages on the server's 2 cores time out while
+opening, so ``make bench`` runs 10.
+
 The page records the latencies itself through the opt-in hook in ``msim_app/stage.vue``
-(``window.msimStats``). Options: ``--sessions 10,30``, ``--seconds`` (window, default 15),
+(``window.msimStats``). Options: ``--sessions`` (default 10), ``--seconds`` (window, default 15),
 ``--warmup`` (default 5), ``--speed`` (a speed key), ``--nice``, ``--url`` (a server already
 running; its CPU is then not reported).
 """
@@ -174,7 +181,7 @@ def measure(
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sessions", default="10,30", help="comma-separated session counts")
+    ap.add_argument("--sessions", default="10", help="comma-separated session counts")
     ap.add_argument("--seconds", type=float, default=15.0)
     ap.add_argument("--warmup", type=float, default=5.0)
     ap.add_argument("--speed", default="normal")
