@@ -82,7 +82,7 @@ def moore_neighbours(width: int, height: int) -> np.ndarray:
     return (cx * height + cy).reshape(width * height, len(STEPS))
 
 
-RELAPSE_WINDOW = 7  # days of new myelin loss summed for the relapse threshold
+RELAPSE_WINDOW = 7  # days of new myelin loss at eloquent sites summed for the relapse threshold
 RELAPSE_GAP = 30  # clinical definition: a new relapse starts >= 30 days after the last onset
 
 
@@ -816,7 +816,9 @@ class MSModel(Model):
 
     def lesions_and_relapses(self, loss: np.ndarray) -> None:
         """Sites crossing the lesion threshold (new lesions, noted for the next scan), and the
-        relapse rule on the week's new myelin loss."""
+        relapse rule: symptoms come from damage where it shows, so a relapse starts on the
+        week's new myelin loss at eloquent sites and remits when they are no longer inflamed;
+        damage elsewhere makes silent lesions."""
         d = self.params.disease
         lesion = self.grid.integrity.data < d.lesion_threshold
         became = lesion & ~self.lesion_mask
@@ -836,9 +838,10 @@ class MSModel(Model):
         self.lesion_share = np.count_nonzero(lesion) / lesion.size
 
         self.loss_window[1:] = self.loss_window[:-1]  # the newest day first
-        self.loss_window[0] = loss.sum()
-        recent = self.loss_window.sum() * 1000 / loss.size
-        mean_infl = self.mean_inflammation = mean(self.grid.inflammation.data)
+        eloquent, inflammation = self.grid.eloquent.data, self.grid.inflammation.data
+        self.loss_window[0] = loss[eloquent].sum()
+        recent = self.loss_window.sum() * 1000 / self.n_eloquent
+        self.mean_inflammation = mean(inflammation)
         if self.relapse is None:
             if recent >= d.relapse_onset and self.day - self.last_onset >= RELAPSE_GAP:
                 self.last_onset = self.day
@@ -850,10 +853,10 @@ class MSModel(Model):
                     Event(
                         self.day,
                         "relapse_start",
-                        f"new myelin loss {recent:.1f} per 1,000 sites in 7 days",
+                        f"new myelin loss {recent:.1f} per 1,000 eloquent sites in 7 days",
                     )
                 )
-        elif mean_infl < d.relapse_remission:
+        elif inflammation[eloquent].mean() < d.relapse_remission:
             # lasting damage: the myelin this relapse destroyed for good, per 1,000 sites
             scarred = (self.grid.scar.data.sum() - self.scar_at_onset) * 1000 / loss.size
             lasting = bool(scarred >= d.residual_threshold)

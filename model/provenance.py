@@ -136,10 +136,17 @@ PROVENANCE: dict[str, tuple[str, str]] = {
     "disease.active_threshold": (CHOICE, "inflamed lesions are 'active' (gadolinium-enhancing)"),
     "disease.relapse_onset": (
         CALIBRATED,
-        "untreated ARR, and the treated/untreated reduction (derived 55-80%)",
+        "untreated ARR 0.4-1 and relapses of weeks, not days; read at eloquent sites because a "
+        "relapse is a symptom (trial definitions: new or worse symptoms for at least 24-48 "
+        "hours with an objective change on examination), so most lesions stay silent (about 7-10 "
+        "new or enlarging lesions a relapse in placebo arms)",
     ),
     "disease.residual_threshold": (CALIBRATED, "as scar_fraction"),
-    "disease.relapse_remission": (CALIBRATED, "relapse duration"),
+    "disease.relapse_remission": (
+        CALIBRATED,
+        "relapse duration (median 14-45 days): symptoms resolve as the eloquent sites' "
+        "inflammation settles",
+    ),
     "antibody.particles_per_mg": (
         CALIBRATED,
         "depletion depth (CD4 <15% of baseline) and nadir within days",
@@ -159,7 +166,7 @@ PROVENANCE: dict[str, tuple[str, str]] = {
         "MS lesions hold tissue-resident CD8 memory T cells and B cells behind the blood-brain "
         "barrier (Machado-Santos 2018, Brain), which an antibody in the blood barely reaches; "
         "set so relapses go on at about a third of the untreated rate in years 1-2 (CARE-MS I "
-        "0.18, II 0.26)",
+        "0.18, II 0.26) now that only their bursts in eloquent tracts are relapses",
     ),
     "memory.resident_recall": (
         CALIBRATED,

@@ -107,10 +107,11 @@ class Lesson(Section):
     how_it_works: str = Field(
         "Myelin-primed (memory) lymphocytes are activated in the blood, now and then many at "
         "once, cross vessel walls and attack myelin; a few live in the tissue. Damage inflames "
-        "the tissue and forms lesions; a burst of new damage is a relapse, and damage in "
-        "eloquent tracts raises the disability score (EDSS). Infections come at random and stir "
-        "the immune system up. Alemtuzumab particles bind CD52 and destroy the cells they bind, "
-        "memory cells included; new cells come back naive and must be primed again.",
+        "the tissue and forms lesions, most of them silent; a burst of new damage in eloquent "
+        "tracts (where damage shows) is a relapse and raises the disability score (EDSS). "
+        "Infections come at random and stir the immune system up. Alemtuzumab particles bind "
+        "CD52 and destroy the cells they bind, memory cells included; new cells come back naive "
+        "and must be primed again.",
         description="How the model works, for students.",
         max_length=4000,
     )
@@ -346,9 +347,10 @@ class Disease(Section):
         0.05, "Inflammation above which a lesion site is active.", "inflammation", ge=0, le=100
     )
     relapse_onset: float = _f(
-        2.0,
-        "New myelin loss over 7 days (per 1,000 sites) that starts a relapse.",
-        "integrity per 1,000 sites",
+        5.0,
+        "New myelin loss over 7 days at eloquent sites (per 1,000 eloquent sites) that starts "
+        "a relapse: symptoms come from damage where it shows.",
+        "integrity per 1,000 eloquent sites",
         gt=0,
         le=1000,
     )
@@ -361,7 +363,11 @@ class Disease(Section):
         le=1000,
     )
     relapse_remission: float = _f(
-        0.004, "Mean inflammation below which a relapse remits.", "inflammation", gt=0, le=100
+        0.004,
+        "Mean inflammation at the eloquent sites below which a relapse remits.",
+        "inflammation",
+        gt=0,
+        le=100,
     )
 
 
@@ -540,7 +546,7 @@ class Memory(Section):
         le=1,
     )
     resident_cells: int = _f(
-        8,
+        16,
         "Myelin-primed CD8 T cells that live in the brain tissue near the vessels (tissue-"
         "resident memory). They never leave, are recalled only by waves and infections (without "
         "needing B cells), divide to keep their niche full, and the antibody barely reaches "

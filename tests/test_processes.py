@@ -166,13 +166,42 @@ def test_treg_suppression_reduces_attack():
 
 
 def test_relapses_start_and_end_and_lesions_outnumber_them():
-    sc = small_scenario(**{"dosing.courses": [], "run.days": 1500, "disease.flare_rate": 4.0})
+    # the small patient's few eloquent sites are seldom hit: give it more, and a lower onset
+    sc = small_scenario(
+        **{
+            "dosing.courses": [],
+            "run.days": 1500,
+            "disease.flare_rate": 4.0,
+            "disability.eloquent_share": 0.25,
+            "disease.relapse_onset": 2.0,
+        }
+    )
     model = MSModel(sc, seed=8)
     run_until(model, sc.run.days)
     kinds = [e.kind for e in model.events]
     assert kinds.count("relapse_start") >= 2
     assert kinds.count("relapse_end") >= kinds.count("relapse_start") - 1
     assert all(r.end > r.start for r in model.relapses if r.end is not None)
+
+
+def test_a_relapse_is_damage_where_it_shows_elsewhere_lesions_stay_silent():
+    counts = {}
+    for share in (0.0, 0.25):
+        sc = small_scenario(
+            **{
+                "dosing.courses": [],
+                "run.days": 1100,
+                "disease.flare_rate": 4.0,
+                "disability.eloquent_share": share,
+                "disease.relapse_onset": 2.0,
+            }
+        )
+        model = MSModel(sc, seed=8)
+        run_until(model, sc.run.days)
+        kinds = [e.kind for e in model.events]
+        counts[share] = (kinds.count("new_lesion"), kinds.count("relapse_start"))
+    assert counts[0.0][0] > 5 and counts[0.0][1] == 0  # lesions, all of them silent
+    assert counts[0.25][1] >= 2
 
 
 def test_lesions_far_outnumber_relapses_in_the_standard_patient():
