@@ -6,8 +6,9 @@ Solara to run the app (the ``solara.control`` comm), finds the stage widget amon
 server opens and then plays as the page does at Normal speed: it asks for 3 one-day frames a
 message (``want_frame``) at most every 100 ms (30 frames a second), the next request as soon as
 an answer is in, and like the page it asks less often while answers come later than 100 ms (the
-page's ``adaptPace``: up to 180 ms a frame; ``--fixed-pace`` leaves that out, for clients that
-never slow down). So the machine's CPU goes to the server, not to N browsers
+page's ``adaptPace``: up to 180 ms a frame, and a session behind the class's fair pace that
+the server sends with each answer catches up at once; ``--fixed-pace`` leaves that out, for
+clients that never slow down). So the machine's CPU goes to the server, not to N browsers
 (``bench/sessions.py`` keeps the real-browser check).
 
 Per N (a fresh server each): updates (frames) a second per session (mean and slowest), p50/p95
@@ -52,11 +53,13 @@ FRAME_S, BATCH = 1 / 30, 3  # Normal: 30 frames a second, 3 a message
 PACE_LATENCY_S, PACE_MAX_S, PACE_STEP_FPS = 0.080, 0.180, 1.5
 
 
-def adapt_pace(pace: float, latency: float) -> float:
-    """The page's seconds a frame after an answer that took ``latency`` (as ``adaptPace`` in
-    msim_app/stage.vue)."""
+def adapt_pace(pace: float, latency: float, fair: float = 0.0) -> float:
+    """The page's seconds a frame after an answer that took ``latency`` and carried the class's
+    fair pace ``fair`` (as ``adaptPace`` in msim_app/stage.vue)."""
     if latency > PACE_LATENCY_S:
         return min(max(pace, 0.033) * 1.25, PACE_MAX_S)
+    if pace and fair and pace > fair:
+        return fair
     fps = 1 / pace + PACE_STEP_FPS if pace else 30.0
     return 0.0 if fps >= 30 else 1 / fps
 
@@ -164,7 +167,7 @@ async def play(base: str, seconds: float, heavy: bool, start: Start, adapt: bool
                 headers = data["content"]["args"][0]
                 day = headers[-1]["arms"][0]["day"]
                 if asked is not None and adapt:
-                    pace = adapt_pace(pace, now - asked)
+                    pace = adapt_pace(pace, now - asked, headers[-1].get("fair_ms", 0) / 1000)
                 if measuring:
                     lats.append(now - asked)
                     frames += len(headers)
@@ -191,7 +194,7 @@ async def play(base: str, seconds: float, heavy: bool, start: Start, adapt: bool
             if heavy:
                 ask = {"days": 20, "count": 1}
             else:
-                ask = {"days": 1, "count": BATCH}
+                ask = {"days": 1, "count": BATCH, "pace": pace * 1000}
                 wait = last_ask + max(FRAME_S, pace) * BATCH - now
                 if wait > 0:
                     await asyncio.sleep(wait)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import ipyvue
 import traitlets
 
+from msim_app import fairshare
 from msim_app.exports import file_stem
 
 if TYPE_CHECKING:
@@ -94,8 +95,18 @@ class Stage(ipyvue.VueTemplate):
     def vue_ready(self, _data: Any = None) -> None:
         self._call("push_setup")
 
+    def send(self, content: dict, buffers: list | None = None) -> None:
+        """Play answers carry the class's fair pace (:mod:`msim_app.fairshare`) in their last
+        frame's header."""
+        if content.get("method") == "frames" and content["args"][0]:
+            content["args"][0][-1]["fair_ms"] = fairshare.BOARD.fair_ms()
+        super().send(content, buffers)
+
     def vue_want_frame(self, data: Any = None) -> None:
         data = data if isinstance(data, dict) else {}
+        pace = data.get("pace")
+        if isinstance(pace, int | float):  # a client that does not say its pace is left out
+            fairshare.BOARD.report(id(self), float(pace))
         self._call("play_tick", parse=lambda: (int(data.get("days", 1)), int(data.get("count", 1))))
 
     def vue_step(self, data: Any = None) -> None:
