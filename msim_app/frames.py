@@ -51,3 +51,18 @@ def particle_bytes(model: MSModel) -> bytes:
 
 def vessel_sites(model: MSModel) -> list[list[int]]:
     return [[int(x), int(y)] for x, y in model.vessel_xy]
+
+
+def tract_outline(model: MSModel) -> list[list[int]]:
+    """The eloquent tracts' outline as unit segments ``[x0, y0, x1, y1]`` in site corners:
+    every side of an eloquent site that borders a silent site or the edge (damage inside shows
+    as symptoms: a relapse)."""
+    tract = np.pad(model.grid.eloquent.data, 1)  # (x, y), with a silent border
+    inside = tract[1:-1, 1:-1]
+    segments: list[list[int]] = []
+    for dx, dy, (ax, ay, bx, by) in ((-1, 0, (0, 0, 0, 1)), (1, 0, (1, 0, 1, 1)),
+                                     (0, -1, (0, 0, 1, 0)), (0, 1, (0, 1, 1, 1))):  # fmt: skip
+        neighbour = tract[1 + dx : tract.shape[0] - 1 + dx, 1 + dy : tract.shape[1] - 1 + dy]
+        for x, y in zip(*np.nonzero(inside & ~neighbour), strict=True):
+            segments.append([int(x) + ax, int(y) + ay, int(x) + bx, int(y) + by])
+    return segments

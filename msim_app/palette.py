@@ -22,6 +22,7 @@ CHRONIC_DARK = np.array([70, 70, 78], dtype=np.float32)
 # What the page draws besides cells and tissue: chart lines, vessels, particles, relapse shading.
 COLOURS: dict[str, str] = {
     "vessel": "#7a1f2b",  # vessel wall
+    "tract": "#0072B2",  # the eloquent tracts' dashed outline (Okabe-Ito blue)
     "lumen": "#e9b8b8",  # the light centre that tells a vessel from a cell
     "antibody": "#111111",
     "lesions": "#555560",  # all lesions (chart)

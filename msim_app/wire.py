@@ -36,6 +36,7 @@ def setup_message(scenario: Scenario, arms: list[Arm], seed: int) -> dict:
         "run_days": scenario.run.days,
         "baseline_days": scenario.run.baseline_days,
         "vessels": [frames.vessel_sites(arm.model) for arm in arms],
+        "tracts": [frames.tract_outline(arm.model) for arm in arms],
         "labels": [arm.label for arm in arms],
         "roles": [arm.role for arm in arms],  # treated, untreated, comparator, branch
         "columns": list(CHART_COLUMNS),

@@ -149,3 +149,29 @@ def test_a_dropped_heavy_model_is_freed_at_once() -> None:
         assert session.day == 0 and session.scenario.name == "Light"
     finally:
         gc.enable()
+
+
+def test_the_tissue_view_outlines_the_eloquent_tracts_where_damage_is_a_relapse() -> None:
+    session = Session(Scenario(name="tracts"))
+    model = session.arms[0].model
+    tract = model.grid.eloquent.data
+    w, h = tract.shape
+    expected = set()
+    for x in range(w):
+        for y in range(h):
+            if not tract[x, y]:
+                continue
+            sides = {
+                (x - 1, y): (x, y, x, y + 1),
+                (x + 1, y): (x + 1, y, x + 1, y + 1),
+                (x, y - 1): (x, y, x + 1, y),
+                (x, y + 1): (x, y + 1, x + 1, y + 1),
+            }
+            for (nx, ny), side in sides.items():
+                if not (0 <= nx < w and 0 <= ny < h and tract[nx, ny]):
+                    expected.add(side)
+    sent = FakeStage()
+    session.attach(sent)
+    session.push_setup()
+    setup = next(c for c in sent.sent if c.get("method") == "setup")["args"][0]
+    assert expected and {tuple(s) for s in setup["tracts"][0]} == expected
