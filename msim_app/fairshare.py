@@ -10,12 +10,14 @@ own answers come quickly takes the median pace at once, instead of climbing back
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from statistics import median
 
 WINDOW_S = 3.0  # a tab that has not asked for a frame for this long is not playing
 FULL_SPEED_MS = 1000 / 30  # a pace of 0 means as fast as the page shows frames (30 a second)
+SLOWEST_MS = 1000.0  # a reported pace is held to this, so no tab can drag the median far
 
 
 class PaceBoard:
@@ -27,8 +29,10 @@ class PaceBoard:
         self._paces: dict[int, tuple[float, float]] = {}
 
     def report(self, tab: int, pace_ms: float) -> None:
+        if not math.isfinite(pace_ms):
+            return
         with self._lock:
-            self._paces[tab] = (self._clock(), max(pace_ms, FULL_SPEED_MS))
+            self._paces[tab] = (self._clock(), min(max(pace_ms, FULL_SPEED_MS), SLOWEST_MS))
 
     def forget(self, tab: int) -> None:
         with self._lock:

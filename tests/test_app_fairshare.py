@@ -32,6 +32,10 @@ def test_the_fair_pace_is_the_median_of_the_tabs_playing_now() -> None:
     assert board.fair_ms() == 60.0
     board.report(4, 0.0)  # full speed
     assert board.fair_ms() == 0.0
+    board.report(4, float("nan"))  # nonsense from a client is ignored, extremes held in
+    assert board.fair_ms() == 0.0
+    board.report(4, 1e9)
+    assert board.fair_ms() == fairshare.SLOWEST_MS
 
 
 def test_a_play_answer_carries_the_fair_pace_of_the_class(monkeypatch) -> None:
