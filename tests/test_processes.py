@@ -165,19 +165,25 @@ def test_treg_suppression_reduces_attack():
     assert losses[1] < 0.5 * losses[0]
 
 
-def test_relapses_start_and_end_and_lesions_outnumber_them():
-    # the small patient's few eloquent sites are seldom hit: give it more, and a lower onset
+def relapsing_small_patient(days: int, eloquent_share: float = 0.25) -> MSModel:
+    """The small patient, untreated, run for ``days``; its few eloquent sites are seldom hit,
+    so it gets more of them (``eloquent_share``) and a lower relapse onset."""
     sc = small_scenario(
         **{
             "dosing.courses": [],
-            "run.days": 1500,
+            "run.days": days,
             "disease.flare_rate": 4.0,
-            "disability.eloquent_share": 0.25,
+            "disability.eloquent_share": eloquent_share,
             "disease.relapse_onset": 2.0,
         }
     )
     model = MSModel(sc, seed=8)
-    run_until(model, sc.run.days)
+    run_until(model, days)
+    return model
+
+
+def test_relapses_start_and_end_and_lesions_outnumber_them():
+    model = relapsing_small_patient(1500)
     kinds = [e.kind for e in model.events]
     assert kinds.count("relapse_start") >= 2
     assert kinds.count("relapse_end") >= kinds.count("relapse_start") - 1
@@ -187,18 +193,7 @@ def test_relapses_start_and_end_and_lesions_outnumber_them():
 def test_a_relapse_is_damage_where_it_shows_elsewhere_lesions_stay_silent():
     counts = {}
     for share in (0.0, 0.25):
-        sc = small_scenario(
-            **{
-                "dosing.courses": [],
-                "run.days": 1100,
-                "disease.flare_rate": 4.0,
-                "disability.eloquent_share": share,
-                "disease.relapse_onset": 2.0,
-            }
-        )
-        model = MSModel(sc, seed=8)
-        run_until(model, sc.run.days)
-        kinds = [e.kind for e in model.events]
+        kinds = [e.kind for e in relapsing_small_patient(1100, share).events]
         counts[share] = (kinds.count("new_lesion"), kinds.count("relapse_start"))
     assert counts[0.0][0] > 5 and counts[0.0][1] == 0  # lesions, all of them silent
     assert counts[0.25][1] >= 2
