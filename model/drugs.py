@@ -176,7 +176,8 @@ class EntryBlocker(DrugBase):
 
 
 class Immunomodulator(DrugBase):
-    """While its effect lasts, lowers the recall (activation) of primed cells and their entry."""
+    """While its effect lasts, lowers the recall (activation) of primed cells, in the blood and
+    in the tissue, and the alpha-4 integrin that lets lymphocytes hold on to vessel walls."""
 
     mechanism: Literal["immunomodulator"]
     half_life_days: float = _f("Half-life of the biological response.", "days", gt=0, le=365)
@@ -184,8 +185,16 @@ class Immunomodulator(DrugBase):
     activation_reduction: float = _f(
         "Greatest fall in the recall rate of primed cells.", "fraction", ge=0, le=1
     )
-    entry_reduction: float = _f(
-        "Greatest fall in lymphocyte entry into the tissue.", "fraction", ge=0, le=1
+    integrin_reduction: float = _f(
+        "Greatest fall in the alpha-4 integrin (VLA-4) lymphocytes carry.", "fraction", ge=0, le=1
+    )
+    bonds: int = _f(
+        "Integrins a cell needs at once to hold on to the vessel wall: entry is multiplied by "
+        "(1 - integrin_reduction x saturation)^bonds (1 = entry falls in step with the "
+        "integrin).",
+        "integrins",
+        ge=1,
+        le=20,
     )
 
 

@@ -234,14 +234,15 @@ def activate(
     recall_p,
     wave,
     resident_recall,
+    resident_hold,
     activated_days,
     last_attacker,
     b_kind,
     rng,
 ):
     """Priming of naive self-reactive T cells in the blood, memory B cells formed, and recall
-    of primed cells (and of residents, on a wave's day). ``b_help`` x ``treg_hold`` scales
-    priming (B cells' antigen presentation, Tregs' restraint)."""
+    of primed cells (and of residents, on a wave's day, with chance ``wave x resident_hold``).
+    ``b_help`` x ``treg_hold`` scales priming (B cells' antigen presentation, Tregs' restraint)."""
     n = alive.size
     naive = np.empty(n, np.int64)
     naive_b = np.empty(n, np.int64)
@@ -281,7 +282,7 @@ def activate(
     on = _keep(cand, n_cand, rng, p)
     on_res = 0
     if wave >= resident_recall:
-        p[:n_res] = wave
+        p[:n_res] = wave * resident_hold
         on_res = _keep(res, n_res, rng, p)
     for i in range(on + on_res):
         r = cand[i] if i < on else res[i - on]

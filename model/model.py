@@ -745,7 +745,8 @@ class MSModel(Model):
         tregs = (self.treg_share_base / max(share, 1e-9)) ** self.params.memory.treg_priming
         cd4_help = min(1.0, blood[Kind.CD4] / max(self.base[Kind.CD4], 1))
         # residents are recalled in place by the tissue's own antigen-presenting cells, when
-        # a wave or an infection stirs the immune system up (at ``resident_recall`` or more)
+        # a wave or an infection stirs the immune system up (at ``resident_recall`` or more);
+        # a drug that lowers antigen presentation (interferon beta) holds them back too
         kernels.activate(
             t.alive,
             t.kind,
@@ -763,6 +764,7 @@ class MSModel(Model):
             (d.activation_rate + wave) * help_ * self.therapy.activation,
             wave,
             self.params.memory.resident_recall,
+            self.therapy.activation,
             d.activated_days,
             int(LAST_ATTACKER),
             int(Kind.B_CELL),

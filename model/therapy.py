@@ -19,9 +19,12 @@ mechanism does to the cells:
   integrins are free at once, so with saturation ``s = A / (A + ec50)`` entry into the tissue is
   multiplied by ``1 - max_block x (1 - (1 - target x s) ** bonds)``; cells kept out stay in the
   blood.
-- ``immunomodulator`` (interferon beta): recall of primed cells and entry into the tissue are
-  multiplied by ``1 - reduction x A / (A + ec50)``, A being the biological response, which fades
-  with its half-life when dosing stops.
+- ``immunomodulator`` (interferon beta): with ``s = A / (A + ec50)``, A being the biological
+  response, which fades with its half-life when dosing stops, the recall of primed cells (in the
+  blood, and of residents by the tissue's own antigen-presenting cells) is multiplied by
+  ``1 - activation_reduction x s``; cells carry ``1 - integrin_reduction x s`` of their alpha-4
+  integrin, so entry, which needs ``bonds`` of them at once (as for natalizumab), is multiplied
+  by ``(1 - integrin_reduction x s) ** bonds``.
 
 Randomness: every draw a drug makes comes from its own stream, child ``i`` (its place in the
 registry) of the model's drug stream, so drugs never move the waves, infections, patient or
@@ -178,7 +181,7 @@ class Therapies:
             elif kind == "immunomodulator" and d.amount > 0:
                 s = d.saturation()
                 activation *= 1 - d.spec.activation_reduction * s
-                entry *= 1 - d.spec.entry_reduction * s
+                entry *= (1 - d.spec.integrin_reduction * s) ** d.spec.bonds
             if d.keep:
                 d.amount *= d.keep
                 if d.amount < CLEARED * d.spec.ec50_mg:

@@ -95,8 +95,8 @@ def test_an_infection_stirs_up_activation_of_primed_cells_for_its_window():
     assert counts[1] > 1.5 * counts[0]
 
 
-def _residents_recalled(flare_activation: float) -> int:
-    """Resident cells switched on over 60 days of weekly waves of one strength scale."""
+def _residents_recalled(flare_activation: float, since: int = 0, **overrides) -> int:
+    """Resident cells switched on over days ``since``-60 of weekly waves of one strength scale."""
     sc = small_scenario(
         **{
             "dosing.courses": [],
@@ -105,11 +105,14 @@ def _residents_recalled(flare_activation: float) -> int:
             "disease.flare_activation": flare_activation,
             "memory.resident_recall": 0.5,
             "patient.activity_cv": 0.0,
+            **overrides,
         }
     )
     model, woke = MSModel(sc, seed=3), 0
-    for _ in range(60):
+    for day in range(60):
         model.step()
+        if day < since:
+            continue
         t = model.lymphocytes
         rows = t.rows()
         woke += int(np.count_nonzero(t.resident[rows] & (t.activated[rows] > 0)))
@@ -119,6 +122,14 @@ def _residents_recalled(flare_activation: float) -> int:
 def test_residents_sleep_through_mild_waves_and_wake_in_strong_ones():
     assert _residents_recalled(0.01) == 0  # every wave far below the recall threshold
     assert _residents_recalled(1.0) > 0
+
+
+def test_interferon_holds_back_the_residents_a_strong_wave_recalls():
+    # interferon beta lowers antigen presentation by the brain's own cells (MHC II on glia)
+    injections = {"drug": "interferon-beta-1a", "start_day": 20, "interval_days": 2.333}
+    plain = _residents_recalled(1.0, since=30)
+    held = _residents_recalled(1.0, since=30, treatments=[{**injections, "until_end": True}])
+    assert 0 < held < 0.85 * plain
 
 
 def test_patients_differ_in_smouldering_pace_around_a_mean_of_one_without_changing_the_rest():
