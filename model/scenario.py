@@ -546,7 +546,7 @@ class Memory(Section):
         le=1,
     )
     resident_cells: int = _f(
-        16,
+        12,
         "Myelin-primed CD8 T cells that live in the brain tissue near the vessels (tissue-"
         "resident memory). They never leave, are recalled only by waves and infections (without "
         "needing B cells), divide to keep their niche full, and the antibody barely reaches "
@@ -556,7 +556,7 @@ class Memory(Section):
         le=2000,
     )
     resident_recall: float = _f(
-        0.5,
+        0.375,
         "The least stimulus (the day's wave strength plus any infection's stir) that recalls "
         "resident cells: their tissue's antigen-presenting cells must be strongly stirred, so a "
         "mild systemic stir passes them by. Above it each resident is recalled with the "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from model.disability import (
     confirmed_improvement_day,
@@ -96,7 +97,8 @@ def test_an_infection_stirs_up_activation_of_primed_cells_for_its_window():
 
 
 def _residents_recalled(flare_activation: float, since: int = 0, **overrides) -> int:
-    """Resident cells switched on over days ``since``-60 of weekly waves of one strength scale."""
+    """Recalls of resident cells (a resident switched on that was resting the day before) over
+    days ``since``-60 of weekly waves of one strength scale."""
     sc = small_scenario(
         **{
             "dosing.courses": [],
@@ -108,15 +110,16 @@ def _residents_recalled(flare_activation: float, since: int = 0, **overrides) ->
             **overrides,
         }
     )
-    model, woke = MSModel(sc, seed=3), 0
+    model, recalls, awake = MSModel(sc, seed=3), 0, set()
     for day in range(60):
         model.step()
-        if day < since:
-            continue
         t = model.lymphocytes
         rows = t.rows()
-        woke += int(np.count_nonzero(t.resident[rows] & (t.activated[rows] > 0)))
-    return woke
+        now = set(t.uid[rows[t.resident[rows] & (t.activated[rows] > 0)]].tolist())
+        if day >= since:
+            recalls += len(now - awake)
+        awake = now
+    return recalls
 
 
 def test_residents_sleep_through_mild_waves_and_wake_in_strong_ones():
@@ -124,12 +127,45 @@ def test_residents_sleep_through_mild_waves_and_wake_in_strong_ones():
     assert _residents_recalled(1.0) > 0
 
 
-def test_interferon_holds_back_the_residents_a_strong_wave_recalls():
-    # interferon beta lowers antigen presentation by the brain's own cells (MHC II on glia)
+def _resident_recall_shares(treatments: list[dict]) -> list[tuple[float, float]]:
+    """(share of resting residents recalled, wave strength x the drugs' activation factor) on
+    each day a wave strong enough to reach the residents came."""
+    sc = small_scenario(
+        **{
+            "dosing.courses": [],
+            "infections.rate_per_year": 0.0,
+            "disease.flare_rate": 50.0,
+            "disease.flare_activation": 0.6,
+            "memory.resident_recall": 0.5,
+            "memory.resident_cells": 200,
+            "patient.activity_cv": 0.0,
+            "treatments": treatments,
+        }
+    )
+    model, out = MSModel(sc, seed=3), []
+    for _ in range(120):
+        t, seen = model.lymphocytes, len(model.events)
+        rows = t.rows()
+        resting = set(t.uid[rows[t.resident[rows] & (t.activated[rows] == 0)]].tolist())
+        model.step()
+        waves = [e for e in model.events[seen:] if e.kind == "activation_wave"]
+        strength = float(waves[0].detail.split()[-1]) if waves else 0.0
+        if strength >= 0.5 and len(resting) >= 50:
+            rows = t.rows()
+            on = set(t.uid[rows[t.resident[rows] & (t.activated[rows] > 0)]].tolist())
+            out.append((len(on & resting) / len(resting), strength * model.therapy.activation))
+    return out
+
+
+def test_interferon_holds_back_the_residents_a_wave_recalls():
+    # interferon beta lowers antigen presentation by the brain's own cells (MHC II on glia), so
+    # a wave recalls each resting resident with chance strength x (1 - 0.35 s), not strength
     injections = {"drug": "interferon-beta-1a", "start_day": 20, "interval_days": 2.333}
-    plain = _residents_recalled(1.0, since=30)
-    held = _residents_recalled(1.0, since=30, treatments=[{**injections, "until_end": True}])
-    assert 0 < held < 0.85 * plain
+    held = _resident_recall_shares([{**injections, "until_end": True}])
+    plain = _resident_recall_shares([])
+    assert any(chance < 0.8 for _, chance in held)  # the drug was acting on a wave day
+    for share, chance in held + plain:
+        assert share == pytest.approx(chance, abs=0.12)
 
 
 def test_patients_differ_in_smouldering_pace_around_a_mean_of_one_without_changing_the_rest():
