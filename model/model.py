@@ -228,6 +228,8 @@ class MSModel(Model):
         self.grid.eloquent.data[:] = eloquent
         self.n_eloquent = max(int(eloquent.sum()), 1)
         self.progressive = 0.0  # EDSS points of worsening independent of relapses
+        # the tissue's smouldering inflammation (running mean), from an untreated patient's
+        self.smouldering = scenario.disability.reference_inflammation
         self.edss = scenario.disability.onset_edss
         self.scanner = Scanner(
             (g.width, g.height),
@@ -877,13 +879,16 @@ class MSModel(Model):
 
     def disability(self) -> None:
         """The EDSS-like score: onset + the relapse part (myelin missing at eloquent sites) +
-        the progressive part, which grows in steps, more often with more lesion burden and
-        with age."""
+        the progressive part, which grows in steps, more often with more lesion burden, with
+        age and, for its inflammatory share, with the tissue's smouldering inflammation."""
         dis = self.params.disability
+        self.smouldering += (self.mean_inflammation - self.smouldering) / dis.smoulder_days
         age = self.patient.age + self.day / YEAR
         speed = max(0.0, 1.0 + dis.age_gain * (age - REFERENCE_AGE) / 10.0)
         burden = self.lesion_share / 0.1
-        pace = dis.progression_rate / YEAR * burden * speed * self.patient.smoulder
+        share = dis.inflammatory_share
+        drive = 1.0 - share + share * self.smouldering / dis.reference_inflammation
+        pace = dis.progression_rate / YEAR * burden * speed * self.patient.smoulder * drive
         step = dis.progression_step
         # one draw a day whatever the pace, so twins share the days of their steps
         if self.step_rng.random() < (pace / step if step else 0.0):

@@ -216,6 +216,26 @@ PROVENANCE: dict[str, tuple[str, str]] = {
         "point (PIRA; Kappos 2020, JAMA Neurol); CARE-MS treated patients kept worsening at "
         "about 4-5% a year with few relapses (8-13% by 2 years, 20-25% by 5)",
     ),
+    "disability.inflammatory_share": (
+        CALIBRATED,
+        "progression independent of relapses goes with chronic active (smouldering) lesions, "
+        "whose rims hold activated microglia and T cells (Absinta 2019, JAMA Neurol; "
+        "Machado-Santos 2018, Brain), and therapies that quieten the tissue slow it in part "
+        "(Kappos 2020, JAMA Neurol); set so treated confirmed worsening over 2 years is 8-13% "
+        "(CARE-MS I 8%, II 12.7%): on the check's 100 patients 0.5 gives 10% (0.7 gives 7%, "
+        "and 0, the progressive part blind to the tissue, 14%)",
+    ),
+    "disability.reference_inflammation": (
+        DERIVED,
+        "the mean tissue inflammation of the check's untreated arm over 6 years (0.0009), so "
+        "untreated patients progress at progression_rate on average",
+    ),
+    "disability.smoulder_days": (
+        CHOICE,
+        "a season: long enough that a burst of inflammation does not pass for smouldering, "
+        "short enough that a year of quiet tissue after depletion shows (365 days kept the "
+        "pre-treatment level through most of the first two years)",
+    ),
     "disability.age_gain": (
         CHOICE,
         "progression independent of relapses is more common with age (Kappos 2020, NO.MS)",

@@ -741,6 +741,31 @@ class Disability(Section):
         ge=0,
         le=2,
     )
+    inflammatory_share: float = _f(
+        0.5,
+        "Share of the progressive part's pace that the tissue's smouldering inflammation "
+        "drives; the rest (axons lost in chronically demyelinated lesions) goes on whatever "
+        "the immune system does.",
+        "fraction",
+        ge=0,
+        le=1,
+    )
+    reference_inflammation: float = _f(
+        0.0009,
+        "Smouldering level (the tissue's mean inflammation, averaged over smoulder_days) at "
+        "which the inflammatory share runs at its full pace: an untreated patient's typical "
+        "level.",
+        "inflammation",
+        gt=0,
+        le=1,
+    )
+    smoulder_days: float = _f(
+        90.0,
+        "Time scale of the smouldering level, a running mean of the tissue's inflammation.",
+        "days",
+        ge=1,
+        le=3650,
+    )
     age_gain: float = _f(
         0.3,
         "How much faster the progressive part grows per 10 years of age over 34.",

@@ -193,3 +193,27 @@ def test_relapse_independent_worsening_comes_in_whole_steps_at_the_smooth_pace()
     assert smooth.progressive != int(smooth.progressive)
     # the same pace on average: a Poisson count of steps around the smooth sum
     assert abs(stepped.progressive - smooth.progressive) < 3 * max(smooth.progressive, 1) ** 0.5
+
+
+def _progressive_drift(share: float, treated: bool) -> float:
+    """The smooth progressive part after 400 days of the small patient, with ``share`` of its
+    pace tied to the tissue's smouldering inflammation."""
+    sc = small_scenario(
+        **{
+            "disability.progression_step": 0.0,
+            "disability.inflammatory_share": share,
+            "run.days": 400,
+        }
+    )
+    model = MSModel(sc if treated else sc.untreated(), seed=5)
+    for _ in range(400):
+        model.step()
+    return model.progressive
+
+
+def test_depletion_quietens_the_tissue_and_slows_the_inflammatory_share_of_progression():
+    # with none of the pace tied to inflammation the twins differ only by their lesion
+    # burden; with all of it, the depleted twin's quiet tissue slows its drift further
+    blind = _progressive_drift(0.0, True) / _progressive_drift(0.0, False)
+    tied = _progressive_drift(1.0, True) / _progressive_drift(1.0, False)
+    assert tied < 0.7 * blind
