@@ -96,30 +96,28 @@ def test_an_infection_stirs_up_activation_of_primed_cells_for_its_window():
     assert counts[1] > 1.5 * counts[0]
 
 
-def _residents_recalled(flare_activation: float, since: int = 0, **overrides) -> int:
-    """Recalls of resident cells (a resident switched on that was resting the day before) over
-    days ``since``-60 of weekly waves of one strength scale."""
-    sc = small_scenario(
-        **{
-            "dosing.courses": [],
-            "infections.rate_per_year": 0.0,
-            "disease.flare_rate": 50.0,
-            "disease.flare_activation": flare_activation,
-            "memory.resident_recall": 0.5,
-            "patient.activity_cv": 0.0,
-            **overrides,
-        }
-    )
-    model, recalls, awake = MSModel(sc, seed=3), 0, set()
-    for day in range(60):
+def _weekly_waves(flare_activation: float, **more) -> dict:
+    """A small patient without courses or infections, meeting a wave about every week."""
+    return {
+        "dosing.courses": [],
+        "infections.rate_per_year": 0.0,
+        "disease.flare_rate": 50.0,
+        "disease.flare_activation": flare_activation,
+        "memory.resident_recall": 0.5,
+        "patient.activity_cv": 0.0,
+        **more,
+    }
+
+
+def _residents_recalled(flare_activation: float) -> int:
+    """Resident cells switched on over 60 days of weekly waves of one strength scale."""
+    model, woke = MSModel(small_scenario(**_weekly_waves(flare_activation)), seed=3), 0
+    for _ in range(60):
         model.step()
         t = model.lymphocytes
         rows = t.rows()
-        now = set(t.uid[rows[t.resident[rows] & (t.activated[rows] > 0)]].tolist())
-        if day >= since:
-            recalls += len(now - awake)
-        awake = now
-    return recalls
+        woke += int(np.count_nonzero(t.resident[rows] & (t.activated[rows] > 0)))
+    return woke
 
 
 def test_residents_sleep_through_mild_waves_and_wake_in_strong_ones():
@@ -130,19 +128,8 @@ def test_residents_sleep_through_mild_waves_and_wake_in_strong_ones():
 def _resident_recall_shares(treatments: list[dict]) -> list[tuple[float, float]]:
     """(share of resting residents recalled, wave strength x the drugs' activation factor) on
     each day a wave strong enough to reach the residents came."""
-    sc = small_scenario(
-        **{
-            "dosing.courses": [],
-            "infections.rate_per_year": 0.0,
-            "disease.flare_rate": 50.0,
-            "disease.flare_activation": 0.6,
-            "memory.resident_recall": 0.5,
-            "memory.resident_cells": 200,
-            "patient.activity_cv": 0.0,
-            "treatments": treatments,
-        }
-    )
-    model, out = MSModel(sc, seed=3), []
+    more = {"memory.resident_cells": 200, "treatments": treatments}
+    model, out = MSModel(small_scenario(**_weekly_waves(0.6, **more)), seed=3), []
     for _ in range(120):
         t, seen = model.lymphocytes, len(model.events)
         rows = t.rows()
