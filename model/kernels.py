@@ -492,11 +492,20 @@ def spread_inflammation(inflammation, diffusion, decay):
 
 
 @njit(cache=True)
-def repair_myelin(integrity, scar, inflammation, repair_rate, threshold):
+def repair_myelin(
+    integrity, scar, scar_peak, inflammation, repair_rate, restore_rate, lost_share, threshold
+):
     """Myelin is repaired towards what the scar allows, slower where inflamed (``threshold``:
-    the active-lesion level)."""
+    the active-lesion level). With trophic support (``restore_rate`` > 0) the scar itself falls
+    towards the part that is axons lost: ``lost_share`` of the most the site ever had."""
     width, height = integrity.shape
     for i in range(width):
         for j in range(height):
-            gap = max(1 - scar[i, j] - integrity[i, j], 0.0)
-            integrity[i, j] += repair_rate * gap / (1 + inflammation[i, j] / threshold)
+            s = scar[i, j]
+            scar_peak[i, j] = max(scar_peak[i, j], s)
+            held = 1 + inflammation[i, j] / threshold
+            if restore_rate > 0:
+                s -= restore_rate * max(s - lost_share * scar_peak[i, j], 0.0) / held
+                scar[i, j] = s
+            gap = max(1 - s - integrity[i, j], 0.0)
+            integrity[i, j] += repair_rate * gap / held

@@ -297,6 +297,21 @@ PROVENANCE: dict[str, tuple[str, str]] = {
         "serum BAFF rises while B cells are depleted after alemtuzumab (Thompson 2010 J Clin "
         "Immunol); the cap only stops it growing without bound when B cells never return",
     ),
+    "repopulation.trophic_repair": (
+        CALIBRATED,
+        "confirmed improvement over 2 years 20-45% after alemtuzumab (CARE-MS II 29%). "
+        "Mechanism: after alemtuzumab, MBP-stimulated T cells make more BDNF, CNTF and PDGF, "
+        "which let neurones survive and axons grow, and disability improves even in patients "
+        "with no disease activity (Jones 2010 Brain)",
+    ),
+    "repopulation.trophic_reach": (
+        CALIBRATED,
+        "chronic lesions keep demyelinated axons that can recover beside axons lost for good "
+        "(Trapp 1998 NEJM); chronic plaques have lost about half of their axons or more (Lovas "
+        "2000 Brain: 45-84% in spinal cord plaques); a quarter restorable, with trophic_repair, "
+        "gives improvement in 2 years without wiping out worsening in years 3-5 (half: 5-year "
+        "freedom from worsening 87-95%, over the 75-80% target)",
+    ),
     "repopulation.thyroid_rate": (
         CALIBRATED,
         "thyroid events in 46.6% by year 6, peak in year 3 (Dayan 2023); who gets it follows "

@@ -453,6 +453,24 @@ class Repopulation(Section):
         ge=1,
         le=100,
     )
+    trophic_repair: float = _f(
+        0.004,
+        "Daily restoration of the restorable part of lasting damage when every T cell is one "
+        "made after a course: reconstituted T cells meeting myelin make neurotrophins (BDNF, "
+        "CNTF, PDGF), which let injured axons recover (neuroprotective autoimmunity). Scales "
+        "with the share of T cells made after a course; held back by inflammation like repair.",
+        "per day",
+        ge=0,
+        le=1,
+    )
+    trophic_reach: float = _f(
+        0.25,
+        "Share of a site's lasting damage that trophic support can restore (axons that are "
+        "injured and demyelinated but alive); the rest is axons lost for good.",
+        "fraction",
+        ge=0,
+        le=1,
+    )
     thyroid_rate: float = _f(
         0.004,
         "Daily rise of the thyroid autoantibody titre per unit of help from T cells expanded "

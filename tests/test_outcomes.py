@@ -204,3 +204,35 @@ def test_depletion_quietens_the_tissue_and_slows_the_inflammatory_share_of_progr
     blind = _progressive_drift(0.0, True) / _progressive_drift(0.0, False)
     tied = _progressive_drift(1.0, True) / _progressive_drift(1.0, False)
     assert tied < 0.7 * blind
+
+
+def _lasting_damage(trophic_repair: float, treated: bool, days: int = 500) -> MSModel:
+    """The small patient (a year of disease first, so there is damage to restore) after
+    ``days``, with reconstituted T cells restoring lasting damage at ``trophic_repair``."""
+    sc = small_scenario(
+        **{
+            "run.burn_in_years": 1.0,
+            "run.days": days,
+            "repopulation.trophic_repair": trophic_repair,
+        }
+    )
+    model = MSModel(sc if treated else sc.untreated(), seed=8)
+    for _ in range(days):
+        model.step()
+    return model
+
+
+def test_reconstituted_t_cells_restore_lasting_damage_but_never_the_axons_lost():
+    restored, plain = _lasting_damage(0.01, True), _lasting_damage(0.0, True)
+    assert plain.grid.scar.data.sum() > 0
+    assert restored.grid.scar.data.sum() < 0.8 * plain.grid.scar.data.sum()
+    assert restored.grid.integrity.data.mean() > plain.grid.integrity.data.mean()
+    lost = (1 - restored.params.repopulation.trophic_reach) * restored.scar_peak
+    assert (restored.grid.scar.data >= lost - 1e-12).all()
+
+
+def test_without_a_course_there_is_no_trophic_support_and_nothing_changes():
+    on, off = _lasting_damage(0.01, False, 300), _lasting_damage(0.0, False, 300)
+    assert on.grid.scar.data.sum() > 0
+    assert np.array_equal(on.grid.scar.data, off.grid.scar.data)
+    assert on.edss == off.edss
