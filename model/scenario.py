@@ -760,7 +760,7 @@ class Disability(Section):
         le=2,
     )
     inflammatory_share: float = _f(
-        0.5,
+        0.25,
         "Share of the progressive part's pace that the tissue's smouldering inflammation "
         "drives; the rest (axons lost in chronically demyelinated lesions) goes on whatever "
         "the immune system does.",
