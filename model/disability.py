@@ -3,12 +3,13 @@
 Most lesion sites are clinically silent; a share of sites is *eloquent* (a damaged one shows as a
 sign or symptom), lying together in tracts. The score has two parts. The relapse part is the
 myelin missing at eloquent sites: it rises in a relapse and falls back as they remyelinate,
-except where scar stays, so a relapse may leave lasting worsening. The progressive part
-accumulates slowly with the lesion burden and with age, whether or not there are relapses (in
-the NO.MS pool 47% of worsening was independent of relapses); a share of its pace follows the
-tissue's smouldering inflammation (a running mean), so a therapy that quietens the tissue
-slows it in part, and the rest (axons lost in old lesions) goes on regardless. The score is
-0-10 in steps of 0.5, as the EDSS is read.
+except where scar stays, so a relapse may leave lasting worsening (after a course, trophic
+support lets part of the scar heal too). The progressive part accumulates slowly with the
+lesion burden and with age, whether or not there are relapses (in the NO.MS pool 47% of
+worsening was independent of relapses); a share of its pace follows the tissue's smouldering
+inflammation (a running mean), so a therapy that quietens the tissue slows it in part, and the
+rest (axons lost in old lesions) goes on regardless. The score is 0-10 in steps of 0.5, as the
+EDSS is read.
 
 Confirmed worsening and improvement follow trial rules on the daily score: a change from the
 score at the end of the run-in that still holds at every later reading for six months.

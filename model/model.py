@@ -228,7 +228,7 @@ class MSModel(Model):
         self.grid.eloquent.data[:] = eloquent
         self.n_eloquent = max(int(eloquent.sum()), 1)
         self.progressive = 0.0  # EDSS points of worsening independent of relapses
-        # the tissue's smouldering inflammation (running mean), from an untreated patient's
+        # the tissue's smouldering inflammation (running mean), starting at an untreated level
         self.smouldering = scenario.disability.reference_inflammation
         self.edss = scenario.disability.onset_edss
         self.scanner = Scanner(
@@ -827,8 +827,8 @@ class MSModel(Model):
     def trophic_support(self) -> float:
         """Neuroprotective autoimmunity (Jones 2010): T cells made after a course, meeting
         myelin, make more neurotrophins (BDNF, CNTF, PDGF) than the cells before them did, and
-        these let injured axons recover. The support is the share of circulating and visiting
-        CD4 and CD8 cells made after a course: 0 before the first, near 1 once the
+        these let injured axons recover. The support is the share of CD4 and CD8 cells (all
+        but the tissue's residents) made after a course: 0 before the first, near 1 once the
         reconstituted cells have taken over (0.65-0.85 four months after the first infusion)."""
         t = self.lymphocytes
         rows = t.rows()
