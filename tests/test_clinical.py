@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
 from model.cli import main
-from model.clinical.evaluate import evaluate
+from model.clinical.evaluate import Result, evaluate
 from model.clinical.measures import MEASURES
+from model.clinical.report import markdown, resolution
 from model.clinical.targets import load_targets
 
 
@@ -111,3 +113,28 @@ def test_a_third_course_is_counted_and_compared_with_the_year_before_it():
     plain = _run(2251, course, onsets=[700])
     assert third_course_by(plain, 6) == 0.0 and around_third_course(plain) is None
     assert third_course_by(_run(900, course, []), 6) is None  # too short to say
+
+
+def _result(name: str, value: float, low: float, high: float, accepted=(0.07, 0.09)) -> Result:
+    passed = accepted[0] <= value <= accepted[1]
+    return Result(name, "w", "m", "fraction", value, low, high, 100, accepted, passed, "s")
+
+
+def test_the_report_tells_a_miss_within_sampling_from_a_miss_beyond_it():
+    near = _result("near_miss", 0.06, 0.02, 0.11)
+    far = _result("far_miss", 0.30, 0.25, 0.35)
+    fragile = _result("fragile_pass", 0.08, 0.03, 0.13)
+    solid = _result("solid_pass", 0.5, 0.45, 0.55, accepted=(0.4, 0.6))
+    note = resolution([near, far, fragile, solid])
+    assert "1 of 2 failing targets miss within sampling: near_miss;" in note
+    assert "beyond sampling (the whole interval): far_miss." in note
+    assert "1 passing targets have an interval" in note and "fragile_pass" in note
+    assert "solid_pass" not in note
+    assert resolution([solid]) == ""
+    assert "near_miss" in markdown([near, solid], CONTEXT, [], Path("."))
+
+
+CONTEXT = {
+    "patients": 100, "scenario": "s", "years": 6, "baseline_days": 60, "root_seed": 1,
+    "command": "msim check-clinical", "version": "0",
+}  # fmt: skip

@@ -37,6 +37,43 @@ def rows(results: list[Result]) -> list[list[str]]:
 HEADER = ["target", "measured as", "model", "95% CI", "accepted", "result"]
 
 
+def spills(r: Result) -> bool:
+    """Whether the 95% interval reaches across an edge of the accepted range: then another
+    cohort of this size could give the other verdict (for a failure, the miss cannot be told
+    from sampling between patients)."""
+    if r.low is None or r.high is None:
+        return False
+    low, high = r.accepted
+    if r.passed:
+        return r.low < low or r.high > high
+    return r.high >= low and r.low <= high
+
+
+def resolution(results: list[Result]) -> str:
+    """What this cohort's size can tell: failures within sampling and fragile passes, named."""
+    patients = max((r.patients for r in results), default=0)
+    failed = [r.name for r in results if not r.passed]
+    close = [r.name for r in results if not r.passed and spills(r)]
+    fragile = [r.name for r in results if r.passed and spills(r)]
+    out = []
+    if failed:
+        beyond = [n for n in failed if n not in close]
+        if close:
+            out.append(
+                f"{len(close)} of {len(failed)} failing targets miss within sampling: "
+                f"{', '.join(close)}; the 95% interval reaches into the accepted range, so more "
+                "patients (`--patients`) are needed to tell the miss from chance."
+            )
+        if beyond:
+            out.append(f"Missed beyond sampling (the whole interval): {', '.join(beyond)}.")
+    if fragile:
+        out.append(
+            f"{len(fragile)} passing targets have an interval that reaches outside the accepted "
+            f"range, so another cohort of {patients} could fail them: {', '.join(fragile)}."
+        )
+    return " ".join(out)
+
+
 def markdown(
     results: list[Result], context: dict, figures: list[tuple[str, Path]], out: Path
 ) -> str:
@@ -56,6 +93,7 @@ def markdown(
         "Intervals are 95% percentile bootstraps over patients. Targets and their sources: "
         "`model/data/clinical-targets.toml`.",
         "",
+        *([resolution(results), ""] if resolution(results) else []),
         "| " + " | ".join(HEADER) + " |",
         "| " + " | ".join("---" for _ in HEADER) + " |",
     ]
@@ -128,6 +166,7 @@ def html_page(
         "untreated and retreated when disease returns, from the same seed, "
         f"{context['years']} years of follow-up. Intervals are "
         "95% bootstraps over patients.</p>",
+        *([f"<p class='resolution'>{e(resolution(results))}</p>"] if resolution(results) else []),
         "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in HEADER) + "</tr></thead><tbody>",
     ]
     for row in rows(results):

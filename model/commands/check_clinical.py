@@ -12,7 +12,7 @@ from pathlib import Path
 from model.batch.engines import prestart_local
 from model.batch.runner import now
 from model.clinical.check import check_clinical
-from model.clinical.report import fmt, interval
+from model.clinical.report import fmt, interval, resolution
 from model.commands.options import add_engine_options, count_arg, seed_arg
 from model.outputs import check_target, fresh_folder
 
@@ -74,4 +74,6 @@ def cmd_check_clinical(args: argparse.Namespace) -> int:
         )
     passed = sum(r.passed for r in results)
     print(f"{passed} of {len(results)} targets pass; report: {check.report}")
+    if note := resolution(results):
+        print(note)
     return 0 if passed == len(results) and check.status == 0 else 1
