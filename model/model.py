@@ -364,7 +364,7 @@ class MSModel(Model):
         )
         self.history = {
             "relapses_prior_year": sum(r.start >= -round(YEAR) for r in self.relapses),
-            "enhancing_lesions": patches(active),  # as the day-0 observation counts them
+            "enhancing_lesions": self.scanner.enhancing(active),  # as a screening scan sees
         }
         under_way = self.relapse
         self.relapses = [under_way] if under_way else []
@@ -930,8 +930,8 @@ class MSModel(Model):
         infl = self.grid.inflammation.data
         lesion = self.lesion_mask  # today's, from lesions_and_relapses
         active = lesion & (infl > d.active_threshold)
-        n_active = patches(active)
-        self.scanner.scan(self.day, lesion, n_active)
+        n_active = patches(active)  # every inflamed lesion, however small
+        self.scanner.scan(self.day, lesion, active)
         cd4_lineage = blood[Kind.CD4] + blood[Kind.TREG]
         self.observation = {
             "day": self.day,

@@ -5,8 +5,9 @@ not lesion at any time in the interval before it (eight neighbours touching make
 whether or not it touches an old lesion: an old lesion that grows shows as enlarging, while a
 lesion edge that wavers about the threshold does not. Patches smaller than the scanner can
 resolve (``mri.min_lesion_sites``) are not seen. An enhancing lesion is a lesion still inflamed
-on the scan day (the gadolinium sign of a leaky barrier). Scans come every ``mri.interval_days``
-from the end of the run-in, as in CARE-MS (baseline, then yearly).
+on the scan day (the gadolinium sign of a leaky barrier), read at the same resolution: trials
+count enhancing lesions, like T2 lesions, from 3 mm. Scans come every ``mri.interval_days`` from
+the end of the run-in, as in CARE-MS (baseline, then yearly).
 """
 
 from __future__ import annotations
@@ -50,20 +51,24 @@ class Scanner:
         self.was_lesion[:] = False
         self.loss = 0.0
 
+    def enhancing(self, active: np.ndarray) -> int:
+        """Enhancing lesions as a scan sees them: inflamed patches the scanner can resolve."""
+        return patches(active, self.min_sites)
+
     def note(self, lesion: np.ndarray, became_lesion: np.ndarray, loss_per_1000: float) -> None:
         if became_lesion.any():
             self.changed |= became_lesion
         self.was_lesion |= lesion
         self.loss += loss_per_1000
 
-    def scan(self, day: int, lesion: np.ndarray, enhancing: int) -> Scan | None:
-        """Take the scan if ``day`` is a scan day."""
+    def scan(self, day: int, lesion: np.ndarray, active: np.ndarray) -> Scan | None:
+        """Take the scan if ``day`` is a scan day; ``active`` marks the inflamed lesion sites."""
         if day != self.next_day:
             return None
         scan = Scan(
             day=day,
             new_or_enlarging_lesions=patches(self.changed & ~self.before, self.min_sites),
-            enhancing_lesions=enhancing,
+            enhancing_lesions=self.enhancing(active),
             lesion_area=round(float(lesion.mean()), 5),
             myelin_loss=round(self.loss, 3),
         )

@@ -187,8 +187,10 @@ PROVENANCE: dict[str, tuple[str, str]] = {
     "mri.interval_days": (PUBLISHED, "CARE-MS scanned at baseline and every 12 months"),
     "mri.min_lesion_sites": (
         CALIBRATED,
-        "clinical MRI sees lesions of about 3 mm and more; set so an untreated relapse comes "
-        "with about 7.5 new or enlarging lesions (AFFIRM placebo, derived)",
+        "clinical MRI sees lesions of about 3 mm and more, and trials count T2 and "
+        "gadolinium-enhancing lesions from 3 mm alike (CARE-MS II entry criteria), so a scan "
+        "reads both at this size; set so an untreated relapse comes with about 7.5 new or "
+        "enlarging lesions (AFFIRM placebo, derived)",
     ),
     "disability.eloquent_share": (
         DERIVED,

@@ -710,7 +710,8 @@ class MRISettings(Section):
     )
     min_lesion_sites: int = _f(
         3,
-        "Smallest patch of sites a scan can see as a lesion (the scanner's resolution).",
+        "Smallest patch of sites a scan can see as a lesion, new or enhancing (the scanner's "
+        "resolution).",
         "sites",
         ge=1,
         le=100,

@@ -31,19 +31,33 @@ def test_burn_in_gives_a_history_and_is_the_same_patient_for_the_same_seed():
 def test_a_lesion_that_grows_counts_as_enlarging_and_a_wavering_edge_does_not():
     shape = (10, 10)
     scan = Scanner(shape, first_day=0, interval_days=10, min_sites=1)
+    calm = np.zeros(shape, dtype=bool)  # no lesion inflamed
     old = np.zeros(shape, dtype=bool)
     old[2:4, 2:4] = True
     scan.note(old, old, 0.0)
-    assert scan.scan(0, old, 0).new_or_enlarging_lesions == 1  # the first scan sees it as new
+    assert scan.scan(0, old, calm).new_or_enlarging_lesions == 1  # the first scan sees it as new
     grown = old.copy()
     grown[4, 2:4] = True  # the old lesion grows by a row
     scan.note(grown, grown & ~old, 0.0)
-    assert scan.scan(10, grown, 0).new_or_enlarging_lesions == 1  # enlarging
+    assert scan.scan(10, grown, calm).new_or_enlarging_lesions == 1  # enlarging
     # the grown row wavers: it heals and crosses again, touching nothing new
     scan.note(old, np.zeros(shape, bool), 0.0)
     scan.note(grown, grown & ~old, 0.0)
-    assert scan.scan(20, grown, 0).new_or_enlarging_lesions == 0
-    assert scan.scan(25, grown, 0) is None  # not a scan day
+    assert scan.scan(20, grown, calm).new_or_enlarging_lesions == 0
+    assert scan.scan(25, grown, calm) is None  # not a scan day
+
+
+def test_a_scan_counts_enhancing_lesions_the_scanner_can_resolve():
+    shape = (12, 12)
+    scan = Scanner(shape, first_day=0, interval_days=10, min_sites=3)
+    lesion = np.zeros(shape, dtype=bool)
+    lesion[1:4, 1:4] = lesion[8:10, 8:10] = True
+    active = np.zeros(shape, dtype=bool)
+    active[1:3, 1] = True  # two inflamed sites: below the resolution
+    active[8:10, 8:10] = True  # four: seen
+    assert scan.scan(0, lesion, active).enhancing_lesions == 1
+    active[3, 1] = True  # the first patch grows to three sites
+    assert scan.scan(10, lesion, active).enhancing_lesions == 2
 
 
 def test_confirmed_worsening_needs_one_point_from_one_and_a_half_from_zero_held_six_months():
