@@ -84,6 +84,7 @@ def moore_neighbours(width: int, height: int) -> np.ndarray:
 
 RELAPSE_WINDOW = 7  # days of new myelin loss at eloquent sites summed for the relapse threshold
 RELAPSE_GAP = 30  # clinical definition: a new relapse starts >= 30 days after the last onset
+NEVER = -(10**9)  # a day before any run, its burn-in included
 
 
 class Infusion:
@@ -189,7 +190,7 @@ class MSModel(Model):
         self.wave_rng = np.random.default_rng(waves)
         self.infection_rng = np.random.default_rng(infections)
         self.step_rng = np.random.default_rng(steps)  # relapse-independent worsening
-        self.stirred_until = -1  # last day of an infection's immune response
+        self.stirred_until = NEVER  # last day of an infection's immune response
         self.infection_hazard = 0.0
         self._noticed: list[Event] = []  # infections under way, not yet noticed
         self.patient = draw_patient(scenario.patient, np.random.default_rng(person))
@@ -237,7 +238,7 @@ class MSModel(Model):
             scenario.mri.interval_days,
             scenario.mri.min_lesion_sites,
         )
-        self.last_became = np.full((g.width, g.height), -(10**9), dtype=np.int64)
+        self.last_became = np.full((g.width, g.height), NEVER, dtype=np.int64)
         self.scar_peak = np.zeros((g.width, g.height))  # the most lasting damage each site had
 
         self.lymphocytes = lymphocyte_table()

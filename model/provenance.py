@@ -428,8 +428,10 @@ PROVENANCE: dict[str, tuple[str, str]] = {
     ),
     "patient.max_screened": (
         CHOICE,
-        "a bound on model time: about 1 in 4 candidates of the standard population meets the "
-        "highly active definition here (4.1 screened a seed on average, 12 seeds)",
+        "a bound on model time: about 1 in 10 candidates of the standard population meets the "
+        "highly active definition here (12 of 120: 28% had 2 or more relapses in the burn-in's "
+        "last year, 35% an enhancing lesion at day 0), so 100 leaves a seed unenrolled about "
+        "once in 40,000 (0.9^100)",
     ),
     "dosing.retreatment.min_gap_days": (
         PUBLISHED,

@@ -686,7 +686,7 @@ class PatientSettings(Section):
         le=20,
     )
     max_screened: int = _f(
-        40,
+        100,
         "Candidates a seed screens before it gives up (each costs a burn-in of model time).",
         "candidates",
         ge=1,

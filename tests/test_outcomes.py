@@ -28,6 +28,18 @@ def test_burn_in_gives_a_history_and_is_the_same_patient_for_the_same_seed():
     assert all(e.day >= 0 or e.kind == "relapse_start" for e in a.events)
 
 
+def test_without_waves_or_infections_the_burn_in_stirs_no_cell():
+    """The burn-in's days are negative; none of them may count as inside an infection's
+    window of bystander activation unless an infection came."""
+    calm = {"disease.flare_rate": 0.0, "disease.activation_rate": 0.0}
+    sc = small_scenario(**{"run.burn_in_years": 0.5, "infections.rate_per_year": 0.0, **calm})
+    model = MSModel(sc, seed=2)
+    assert model.grid.integrity.data.min() == 1.0  # no attack: nothing was activated
+    assert model.history["relapses_prior_year"] == 0
+    stirred = sc.with_overrides({"infections.rate_per_year": 20.0})
+    assert MSModel(stirred, seed=2).grid.integrity.data.min() < 1.0  # infections do stir
+
+
 def test_a_lesion_that_grows_counts_as_enlarging_and_a_wavering_edge_does_not():
     shape = (10, 10)
     scan = Scanner(shape, first_day=0, interval_days=10, min_sites=1)
