@@ -78,6 +78,7 @@ def markdown(
     results: list[Result], context: dict, figures: list[tuple[str, Path]], out: Path
 ) -> str:
     passed = sum(r.passed for r in results)
+    note = resolution(results)
     lines = [
         "# Validation against the published alemtuzumab figures",
         "",
@@ -93,7 +94,7 @@ def markdown(
         "Intervals are 95% percentile bootstraps over patients. Targets and their sources: "
         "`model/data/clinical-targets.toml`.",
         "",
-        *([resolution(results), ""] if resolution(results) else []),
+        *([note, ""] if note else []),
         "| " + " | ".join(HEADER) + " |",
         "| " + " | ".join("---" for _ in HEADER) + " |",
     ]
@@ -159,6 +160,7 @@ def html_page(
 ) -> str:
     e = html.escape
     passed = sum(r.passed for r in results)
+    note = resolution(results)
     body = [
         "<h1>Validation against the published alemtuzumab figures</h1>",
         f"<p class='verdict'><strong>{passed} of {len(results)} targets pass.</strong> "
@@ -166,7 +168,7 @@ def html_page(
         "untreated and retreated when disease returns, from the same seed, "
         f"{context['years']} years of follow-up. Intervals are "
         "95% bootstraps over patients.</p>",
-        *([f"<p class='resolution'>{e(resolution(results))}</p>"] if resolution(results) else []),
+        *([f"<p class='resolution'>{e(note)}</p>"] if note else []),
         "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in HEADER) + "</tr></thead><tbody>",
     ]
     for row in rows(results):
