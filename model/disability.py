@@ -11,8 +11,11 @@ inflammation (a running mean), so a therapy that quietens the tissue slows it in
 rest (axons lost in old lesions) goes on regardless. The score is 0-10 in steps of 0.5, as the
 EDSS is read.
 
-Confirmed worsening and improvement follow trial rules on the daily score: a change from the
-score at the end of the run-in that still holds at every later reading for six months.
+The score is read as a trial reads it: at clinic visits (day 0, the end of the run-in and every
+``disability.visit_interval_days`` after it), by a rater whose reading is off by a step now and
+then (two raters agree exactly on the EDSS about 69% of the time; Noseworthy 1990). Confirmed
+worsening and improvement follow trial rules on those readings: a change from the reading at the
+end of the run-in that still holds at every later visit for six months.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import numpy as np
 from scipy import ndimage
 
 CONFIRM_DAYS = 182  # six-month confirmation
+STEP = 0.5  # the EDSS is read in half points
 
 
 def eloquent_tracts(
@@ -38,6 +42,33 @@ def eloquent_tracts(
 def edss_steps(raw: float) -> float:
     """A raw score read to the nearest 0.5 within 0-10."""
     return min(max(round(raw * 2.0) / 2.0, 0.0), 10.0)
+
+
+class Examiner:
+    """Reads the score at clinic visits: at day 0 (screening), at ``first_day`` (the end of the
+    run-in) and every ``interval_days`` after it. Each reading is off by one step, up or down
+    alike, with probability ``error``; one draw per visit from a stream of its own, so the
+    runs of one seed meet the same rater on the same days."""
+
+    def __init__(self, first_day: int, interval_days: int, error: float, rng: np.random.Generator):
+        self.first_day = first_day
+        self.interval = interval_days
+        self.error = error
+        self.rng = rng
+        self.next_day = 0
+        self.reading = 0.0
+
+    def examine(self, day: int, edss: float) -> float:
+        """The score as read at the last visit on or before ``day``."""
+        if day >= self.next_day:
+            u = self.rng.random()
+            off = -STEP if u < self.error / 2 else STEP if u >= 1 - self.error / 2 else 0.0
+            self.reading = min(max(edss + off, 0.0), 10.0)
+            if day < self.first_day:
+                self.next_day = self.first_day
+            else:
+                self.next_day = day + self.interval - (day - self.first_day) % self.interval
+        return self.reading
 
 
 def worsening_step(baseline: float) -> float:

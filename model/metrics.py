@@ -98,7 +98,7 @@ def summarise(
     )
     summary["relapses_with_lasting_damage"] = int(ended.lasting_damage.sum())
     summary["relapse_durations"] = durations
-    edss = ts.edss.to_numpy(dtype=float)
+    edss = ts.edss_read.to_numpy(dtype=float)  # as read at clinic visits, as trials judge it
     summary["edss_baseline"] = float(edss[start]) if days > start else None
     summary["edss_final"] = float(edss[-1]) if days else None
     summary["cdw_6m_day"] = confirmed_worsening_day(edss, start) if days > start else None

@@ -51,7 +51,7 @@ from model.agents import (
     particle_table,
 )
 from model.calendar import YEAR
-from model.disability import edss_steps, eloquent_tracts
+from model.disability import Examiner, edss_steps, eloquent_tracts
 from model.kinds import LAST_ATTACKER, Kind
 from model.mri import MOORE, Scanner, patches
 from model.patient import REFERENCE_AGE, draw_patient
@@ -185,11 +185,13 @@ class MSModel(Model):
         self.params = scenario
         self.seed = seed
         self.candidate = candidate
-        drug, waves, person, infections, steps = np.random.SeedSequence(lineage).spawn(5)
+        streams = np.random.SeedSequence(lineage).spawn(6)
+        drug, waves, person, infections, steps, rater = streams
         self.dose_rng = np.random.default_rng(drug)
         self.wave_rng = np.random.default_rng(waves)
         self.infection_rng = np.random.default_rng(infections)
         self.step_rng = np.random.default_rng(steps)  # relapse-independent worsening
+        rater_rng = np.random.default_rng(rater)  # the error of each visit's reading
         self.stirred_until = NEVER  # last day of an infection's immune response
         self.infection_hazard = 0.0
         self._noticed: list[Event] = []  # infections under way, not yet noticed
@@ -232,6 +234,12 @@ class MSModel(Model):
         # the tissue's smouldering inflammation (running mean), starting at an untreated level
         self.smouldering = scenario.disability.reference_inflammation
         self.edss = scenario.disability.onset_edss
+        self.examiner = Examiner(
+            scenario.run.baseline_days,
+            scenario.disability.visit_interval_days,
+            scenario.disability.rater_error,
+            rater_rng,
+        )
         self.scanner = Scanner(
             (g.width, g.height),
             scenario.run.baseline_days,
@@ -730,7 +738,9 @@ class MSModel(Model):
     def activation(self) -> None:
         """Priming of naive autoreactive T cells (rare, needs memory B cells' antigen
         presentation, held back by Tregs), memory B cells formed with CD4 help, and recall of
-        primed cells now and then, many at once in a wave."""
+        primed cells now and then, many at once in a wave. The patient's activity sets both
+        the background recall and the rate of waves: a quiet patient is quiet between waves
+        too."""
         d, t, rng = self.params.disease, self.lymphocytes, self.rng
         # the day's wave, drawn whether or not one comes so every day uses the stream alike;
         # each wave has its own strength: most are mild, a few activate most of the repertoire
@@ -765,7 +775,7 @@ class MSModel(Model):
             help_,
             min(tregs, 4.0),
             self.b_memory_rate * cd4_help,
-            (d.activation_rate + wave) * help_ * self.therapy.activation,
+            (d.activation_rate * factor + wave) * help_ * self.therapy.activation,
             wave,
             self.params.memory.resident_recall,
             self.therapy.activation,
@@ -956,6 +966,7 @@ class MSModel(Model):
             "treg_share": float(blood[Kind.TREG] / cd4_lineage) if cd4_lineage else 0.0,
             "infection_risk": self.infection_hazard,
             "edss": self.edss,
+            "edss_read": self.examiner.examine(self.day, self.edss),
             "baff": self.baff,
             "progenitor_output": float(self.progenitor_output),
         }

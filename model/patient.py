@@ -20,7 +20,7 @@ REFERENCE_AGE = 34.0  # the ages below are relative to a typical trial patient
 @dataclass(frozen=True)
 class Patient:
     age: float  # years, at day 0 (the end of the burn-in)
-    activity: float  # disease activity: multiplies the rate of activation waves (mean 1)
+    activity: float  # disease activity: scales waves and background recall (mean 1)
     drive: float  # homeostatic (IL-21-like) drive of lymphopenic proliferation (median 1)
     thymic_share: float  # share of T-cell renewal that comes from the thymus at this age
     smoulder: float  # pace of relapse-independent (smouldering) progression (mean 1)

@@ -36,6 +36,7 @@ TIMESERIES: dict[str, str] = {
     "treg_share": "float",
     "infection_risk": "float",
     "edss": "float",
+    "edss_read": "float",
     "baff": "float",
     "progenitor_output": "int",
 }

@@ -258,7 +258,8 @@ class Disease(Section):
 
     activation_rate: float = _f(
         0.0008,
-        "Daily chance an autoreactive blood cell is activated outside a flare.",
+        "Daily chance a primed autoreactive cell is recalled outside a flare, for a patient "
+        "of activity 1 (it scales with the patient's activity, as the rate of waves does).",
         "per day",
         ge=0,
         le=1,
@@ -454,7 +455,7 @@ class Repopulation(Section):
         le=100,
     )
     trophic_repair: float = _f(
-        0.004,
+        0.012,
         "Daily restoration of the restorable part of lasting damage when every T cell is one "
         "made after a course: reconstituted T cells meeting myelin make neurotrophins (BDNF, "
         "CNTF, PDGF), which let injured axons recover (neuroprotective autoimmunity). Scales "
@@ -608,7 +609,8 @@ class PatientSettings(Section):
     )
     activity_mean: float = _f(
         1.0,
-        "Mean disease activity: multiplies the rate of activation waves (disease.flare_rate).",
+        "Mean disease activity: multiplies the rate of activation waves (disease.flare_rate) "
+        "and the background recall between them (disease.activation_rate).",
         "factor",
         gt=0,
         le=10,
@@ -745,7 +747,7 @@ class Disability(Section):
         le=100,
     )
     progression_rate: float = _f(
-        0.18,
+        0.3,
         "EDSS points a year of worsening independent of relapses when 10% of the tissue is in "
         "lesions, at age 34.",
         "points per year",
@@ -798,6 +800,21 @@ class Disability(Section):
         "points",
         ge=0,
         le=9,
+    )
+    visit_interval_days: int = _f(
+        91,
+        "Days between clinic visits that read the score, from the end of the run-in; "
+        "confirmed worsening and improvement are judged on these readings.",
+        "days",
+        ge=1,
+        le=730,
+    )
+    rater_error: float = _f(
+        0.18,
+        "Chance that a visit's reading is off by one step (0.5 points), up or down alike.",
+        "probability",
+        ge=0,
+        le=1,
     )
 
 

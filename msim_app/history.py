@@ -19,7 +19,7 @@ from msim_app.news import News
 CHART_COLUMNS = (
     "day", "cd4_pct", "cd8_pct", "b_cells_pct", "treg_pct", "nk_pct",
     "lesion_pct", "active_lesion_pct", "antibody", "relapses", "relapse_active",
-    "edss", "infections",
+    "edss", "infections", "edss_read",
 )  # fmt: skip
 LESION_PCT = CHART_COLUMNS.index("lesion_pct")
 
@@ -79,6 +79,7 @@ class History:
         out[:, LESION_PCT + 4] = rec.column("relapse_active", start)
         out[:, LESION_PCT + 5] = rec.column("edss", start)
         out[:, LESION_PCT + 6] = np.searchsorted(self.infections, day, side="right")
+        out[:, LESION_PCT + 7] = rec.column("edss_read", start)  # as read at the last visit
         self.news.take(fresh, out[:, 0], out[:, 1])
         self.n = rec.n
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from model.disability import (
+    Examiner,
     confirmed_improvement_day,
     confirmed_worsening_day,
     edss_steps,
@@ -89,6 +90,38 @@ def test_confirmed_improvement_needs_a_baseline_of_two_and_a_point_held():
     low = np.array([1.5] * 10 + [0.5] * 200)
     assert confirmed_improvement_day(low, 0) is None
     assert edss_steps(2.26) == 2.5 and edss_steps(11) == 10.0 and edss_steps(-1) == 0.0
+
+
+def test_the_score_is_read_only_at_visits_and_off_by_at_most_a_step_as_often_as_raters_err():
+    score = np.full(60 + 91 * 4000, 3.0)
+    score[100:] = 4.0  # a change between visits shows only at the next visit
+    exam = Examiner(first_day=60, interval_days=91, error=0.18, rng=np.random.default_rng(3))
+    read = np.array([exam.examine(day, s) for day, s in enumerate(score)])
+    changed = np.flatnonzero(read[1:] != read[:-1]) + 1
+    assert set(changed) <= {60 + 91 * k for k in range(4000)}  # readings change only at visits
+    assert read[100:151].max() <= 3.5 and read[151] >= 3.5  # the rise is first read on day 151
+    off = read[60::91] - score[60::91]
+    assert set(np.unique(off)) <= {-0.5, 0.0, 0.5}
+    assert np.mean(off != 0) == pytest.approx(0.18, abs=0.02)
+    assert np.mean(off > 0) == pytest.approx(np.mean(off < 0), abs=0.02)
+    exact = Examiner(first_day=60, interval_days=91, error=0.0, rng=np.random.default_rng(3))
+    read = np.array([exact.examine(day, s) for day, s in enumerate(score)])
+    assert np.array_equal(read[60::91], score[60::91])
+
+
+def test_twins_meet_the_same_rater_on_the_same_visit_days():
+    sc = small_scenario(
+        **{"run.days": 400, "disability.rater_error": 1.0, "disability.onset_edss": 3.0}
+    )
+    twins = [MSModel(sc, seed=5), MSModel(sc.untreated(), seed=5)]
+    off: list[list[float]] = [[], []]
+    for _ in range(400):
+        for model, o in zip(twins, off, strict=True):
+            model.step()  # the i-th step observes day i
+            o.append(model.observation["edss_read"] - model.observation["edss"])
+    visits = range(sc.run.baseline_days, 400, sc.disability.visit_interval_days)
+    assert all(abs(off[0][d]) == 0.5 for d in visits)  # error 1: every reading is off
+    assert [off[0][d] for d in visits] == [off[1][d] for d in visits]
 
 
 def test_the_untreated_twin_has_a_subset_of_the_treated_runs_infections_and_a_lower_hazard():

@@ -166,11 +166,13 @@ def test_treg_suppression_reduces_attack():
 
 
 def relapsing_small_patient(days: int, eloquent_share: float = 0.25) -> MSModel:
-    """The small patient, untreated, run for ``days``; its few eloquent sites are seldom hit,
-    so it gets more of them (``eloquent_share``) and a lower relapse onset."""
+    """The small patient of average activity, untreated, run for ``days``; its few eloquent
+    sites are seldom hit, so it gets more of them (``eloquent_share``) and a lower relapse
+    onset."""
     sc = small_scenario(
         **{
             "dosing.courses": [],
+            "patient.activity_cv": 0.0,
             "run.days": days,
             "disease.flare_rate": 4.0,
             "disability.eloquent_share": eloquent_share,

@@ -667,26 +667,29 @@ MEASURES: dict[str, Measure] = {
         "lesions",
     ),
     "cdw_2y_treated": Measure(
-        "share of treated patients with 6-month confirmed worsening within 2 years",
+        "share of treated patients with 6-month confirmed worsening within 2 years "
+        "(EDSS read at 3-monthly visits)",
         lambda p: confirmed_within(p.treated, "cdw_6m_day", 2),
         mean,
         "fraction",
     ),
     "cdw_2y_untreated": Measure(
-        "share of untreated patients with 6-month confirmed worsening within 2 years",
+        "share of untreated patients with 6-month confirmed worsening within 2 years "
+        "(EDSS read at 3-monthly visits)",
         lambda p: confirmed_within(p.untreated, "cdw_6m_day", 2),
         mean,
         "fraction",
     ),
     "free_of_cdw_5y_treated": Measure(
-        "share of treated patients free of 6-month confirmed worsening through 5 years",
+        "share of treated patients free of 6-month confirmed worsening through 5 years "
+        "(EDSS read at 3-monthly visits)",
         lambda p: None if (c := confirmed_within(p.treated, "cdw_6m_day", 5)) is None else 1.0 - c,
         mean,
         "fraction",
     ),
     "cdi_2y_treated": Measure(
-        "share of treated patients (EDSS >= 2 at baseline) with 6-month confirmed improvement "
-        "within 2 years",
+        "share of treated patients (EDSS read >= 2 at baseline) with 6-month confirmed "
+        "improvement within 2 years (read at 3-monthly visits)",
         lambda p: (
             confirmed_within(p.treated, "cdi_6m_day", 2)
             if p.treated.summary.get("edss_baseline", 0) >= 2
