@@ -214,6 +214,26 @@ def test_interferon_holds_back_the_residents_a_wave_recalls():
         assert share == pytest.approx(chance, abs=0.12)
 
 
+def test_a_quiet_patient_is_quiet_between_waves_too():
+    """With no waves and no infections only the background recall activates cells, and it
+    scales with the patient's activity as the waves do."""
+    calm = {
+        "dosing.courses": [],
+        "disease.flare_rate": 0.0,
+        "infections.rate_per_year": 0.0,
+        "patient.activity_cv": 0.0,
+    }
+
+    def myelin_lost(activity: float) -> float:
+        model = MSModel(small_scenario(**calm, **{"patient.activity_mean": activity}), seed=3)
+        for _ in range(200):
+            model.step()
+        return 1.0 - float(model.grid.integrity.data.mean())
+
+    quiet, active = myelin_lost(0.2), myelin_lost(2.0)
+    assert active > 0 and quiet < 0.5 * active
+
+
 def test_patients_differ_in_smouldering_pace_around_a_mean_of_one_without_changing_the_rest():
     spread, alike = PatientSettings(progression_sd=0.8), PatientSettings(progression_sd=0.0)
     drawn = [draw_patient(spread, np.random.default_rng(s)) for s in range(400)]
