@@ -99,10 +99,13 @@ def test_bad_sweeps_are_refused_when_planning():
 # ----------------------------------------------------------------------------- a real batch
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    """One small paired batch on two local workers, shared by the tests below."""
+    """One small paired batch on two local workers, shared by the tests below. Its patients
+    are active (3 times the mean), so the untreated arm relapses in its short follow-up and
+    every figure, the paired reduction's included, has data to draw."""
     root = tmp_path_factory.mktemp("batch")
     scenario = small_scenario(root)
     args = ["batch", str(scenario), "--replicates", "3", "--days", DAYS, "--seed", "5"]
+    args += ["--set", "patient.activity_mean=3"]
     done = msim(*args, "--workers", "2", "--out", "two", cwd=root)
     assert done.returncode == 0, done.stderr
     return {"root": root, "args": args, "out": root / "two", "stderr": done.stderr}
