@@ -246,6 +246,10 @@ class MyelinSite(FixedAgent):
         return float(self.cell.inflammation)
 
     @property
+    def macrophages(self) -> float:
+        return float(self.cell.macrophages)
+
+    @property
     def vessel(self) -> bool:
         return bool(self.cell.vessel)
 
@@ -264,6 +268,7 @@ class MyelinSite(FixedAgent):
             "integrity": round(self.integrity, 3),
             "lasting_damage": round(self.scar, 3),
             "inflammation": round(self.inflammation, 3),
+            "macrophages": round(self.macrophages, 3),
             "lesion": self.lesion_state,
             "vessel": self.vessel,
         }

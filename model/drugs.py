@@ -173,6 +173,12 @@ class EntryBlocker(DrugBase):
         le=20,
     )
     target: KindWeights = Field(description="Integrin expression by kind, 1 = full.")
+    monocytes: float = _f(
+        "Integrin expression of blood monocytes (the macrophages' source), 1 = full.",
+        "fraction",
+        ge=0,
+        le=1,
+    )
 
 
 class Immunomodulator(DrugBase):

@@ -444,11 +444,12 @@ def box_mean(field, nearest):
 @njit(cache=True)
 def strip_myelin(
     alive, kind, x, y, autoreactive, activated, aggression, integrity, scar, inflammation,
-    damage, treg_suppression, scar_fraction, inflammation_per_damage, last_attacker,
-    treg_kind,
+    macrophages, damage, unaided, treg_suppression, scar_fraction, inflammation_per_damage,
+    last_attacker, treg_kind,
 ):  # fmt: skip
     """Activated self-reactive effectors in the tissue strip myelin where they stand (each
-    ``damage`` x its aggression), less so with Tregs in the 3 x 3 box around them; a site
+    ``damage`` x its aggression, of which a share ``unaided`` needs no macrophages and the rest
+    comes in step with the site's macrophages), less so with Tregs in the 3 x 3 box; a site
     loses at most the myelin it has. On a day with any attacker, lasting damage (scar) follows
     the myelin missing and the loss inflames the site. Returns each site's loss."""
     width, height = integrity.shape
@@ -470,7 +471,8 @@ def strip_myelin(
     for i in range(n):
         r = attackers[i]
         held = min(max(1 - treg_suppression * nearby[x[r], y[r]], 0.0), 1.0)
-        loss[x[r], y[r]] += damage * aggression[r] * held
+        helped = unaided + (1 - unaided) * macrophages[x[r], y[r]]
+        loss[x[r], y[r]] += damage * aggression[r] * held * helped
     for i in range(width):
         for j in range(height):
             loss[i, j] = min(loss[i, j], integrity[i, j])

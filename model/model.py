@@ -210,6 +210,7 @@ class MSModel(Model):
             ("integrity", 1.0, float),
             ("scar", 0.0, float),
             ("inflammation", 0.0, float),
+            ("macrophages", 0.0, float),
             ("vessel", False, bool),
             ("eloquent", False, bool),
         ):
@@ -582,6 +583,7 @@ class MSModel(Model):
         self.activation()
         self.traffic()
         self.migration()
+        self.macrophage_recruitment()
         loss = self.attack()
         self.inflammation_spread()
         self.remyelination()
@@ -805,13 +807,23 @@ class MSModel(Model):
             self.rng,
         )  # fmt: skip
 
+    def macrophage_recruitment(self) -> None:
+        """Inflamed tissue draws monocytes from the blood, which become macrophages (0 to 1 of
+        a site's room) and leave or die in ``macrophage_days``. Monocytes cross vessel walls on
+        alpha-4 integrin as lymphocytes do, so an entry blocker keeps them out too."""
+        d, g = self.params.disease, self.grid
+        m = g.macrophages.data
+        pull = d.macrophage_recruitment * self.therapy.monocyte_entry
+        m += (1 - m) * -np.expm1(-pull * g.inflammation.data)
+        m *= 1 - 1 / d.macrophage_days
+
     def attack(self) -> np.ndarray:
         """Activated autoreactive cells strip myelin where they stand, less so near Tregs."""
         d, t, g = self.params.disease, self.lymphocytes, self.grid
         return kernels.strip_myelin(
             t.alive, t.kind, t.x, t.y, t.autoreactive, t.activated, t.aggression,
-            g.integrity.data, g.scar.data, g.inflammation.data, d.attack_damage,
-            d.treg_suppression, d.scar_fraction, d.inflammation_per_damage, int(LAST_ATTACKER),
+            g.integrity.data, g.scar.data, g.inflammation.data, g.macrophages.data,
+            d.attack_damage, d.unaided_attack, d.treg_suppression, d.scar_fraction, d.inflammation_per_damage, int(LAST_ATTACKER),
             int(Kind.TREG),
         )  # fmt: skip
 

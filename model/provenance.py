@@ -122,7 +122,31 @@ PROVENANCE: dict[str, tuple[str, str]] = {
         "clones differ in avidity for myelin; a modest lognormal spread (CV about 25%) so "
         "attacks differ without any one cell dominating",
     ),
-    "disease.attack_damage": (CALIBRATED, "relapse size and lasting damage"),
+    "disease.attack_damage": (
+        CALIBRATED,
+        "relapse size and lasting damage (with macrophages beside the attacker: alone it does "
+        "disease.unaided_attack of this)",
+    ),
+    "disease.unaided_attack": (
+        CALIBRATED,
+        "T cells direct the attack and macrophages from blood monocytes strip most of the myelin: "
+        "in active MS lesions macrophages laden with myelin debris outnumber T cells (Lucchinetti "
+        "2000), and depleting macrophages (Huitinga 1990) or keeping monocytes out (CCR2-deficient mice, Izikson 2000; Ajami "
+        "2011) all but prevents demyelination in EAE; set so natalizumab, which keeps monocytes "
+        "out too, leaves the resident T cells' foci mostly too small to see (AFFIRM: 43% of "
+        "patients with a new or enlarging lesion over 2 years against 85% on placebo)",
+    ),
+    "disease.macrophage_recruitment": (
+        CHOICE,
+        "monocytes reach an inflamed lesion within a day or two of the T cells in EAE (Ajami "
+        "2011): an active lesion site (inflammation 0.05 or more) fills a fifth of its room a "
+        "day, a site under attack most of it",
+    ),
+    "disease.macrophage_days": (
+        CHOICE,
+        "monocyte-derived macrophages leave or die within weeks of an EAE attack, unlike the "
+        "brain's own microglia (Ajami 2011); 10 days",
+    ),
     "disease.treg_suppression": (CHOICE, "a few Tregs nearby halve an attack"),
     "disease.inflammation_per_damage": (
         CALIBRATED,

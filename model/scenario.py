@@ -310,11 +310,31 @@ class Disease(Section):
         le=2,
     )
     attack_damage: float = _f(
-        0.2,
+        0.27,
         "Myelin integrity an activated cell of aggression 1 removes a day.",
         "integrity per day",
         ge=0,
         le=1,
+    )
+    unaided_attack: float = _f(
+        0.5,
+        "Share of its myelin damage an activated T cell does with no macrophages beside it: "
+        "T cells direct the attack, while macrophages from blood monocytes strip most of the "
+        "myelin.",
+        "fraction",
+        ge=0,
+        le=1,
+    )
+    macrophage_recruitment: float = _f(
+        5.0,
+        "How fast inflamed tissue draws monocytes from the blood: each day a site's free room for "
+        "macrophages fills by 1 - exp(-this x its inflammation x the drugs' monocyte entry).",
+        "per unit of inflammation per day",
+        ge=0,
+        le=100,
+    )
+    macrophage_days: float = _f(
+        10.0, "Mean time a macrophage stays in the tissue.", "days", ge=0.5, le=365
     )
     treg_suppression: float = _f(
         0.35, "Attack reduction per Treg in the 3x3 neighbourhood.", "fraction per Treg", ge=0, le=1

@@ -79,6 +79,7 @@ class Therapies:
         self.model, self.seed = model, drug_seed
         self.entry: np.ndarray | None = None
         self.activation = 1.0
+        self.monocyte_entry = 1.0  # factor on monocytes crossing vessel walls
         self.output: np.ndarray | None = None  # new cells from marrow and thymus by kind
         self.cd52_courses = 0  # alemtuzumab courses planned through [[treatments]]
         self.drugs: dict[str, _Drug] = {}
@@ -170,7 +171,7 @@ class Therapies:
             else:
                 d.amount += mg
         entry = np.ones(len(Kind))
-        activation = 1.0
+        activation = monocytes = 1.0
         for d in self.drugs.values():
             kind = d.spec.mechanism
             if kind == "depleting_antibody" and d.amount > 0:
@@ -178,6 +179,8 @@ class Therapies:
             elif kind == "entry_blocker" and d.amount > 0:
                 free = 1 - d.spec.target.array() * d.saturation()
                 entry *= 1 - d.spec.max_block * (1 - free**d.spec.bonds)
+                free = 1 - d.spec.monocytes * d.saturation()
+                monocytes *= 1 - d.spec.max_block * (1 - free**d.spec.bonds)
             elif kind == "immunomodulator" and d.amount > 0:
                 s = d.saturation()
                 activation *= 1 - d.spec.activation_reduction * s
@@ -188,6 +191,7 @@ class Therapies:
                     d.amount = 0.0
         self.entry = None if (entry == 1.0).all() else entry
         self.activation = activation
+        self.monocyte_entry = monocytes
         self.output = self._marrow_output()
         if self.doomed_uid.size:
             self._apoptosis()

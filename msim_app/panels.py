@@ -34,6 +34,7 @@ SITE_FIELDS = (
     ("integrity", "Myelin integrity (0-1)"),
     ("lesion", "Lesion state"),
     ("inflammation", "Inflammation"),
+    ("macrophages", "Macrophages (0-1 of the site's room)"),
     ("lasting_damage", "Lasting damage (scar)"),
     ("vessel", "Blood vessel"),
 )

@@ -89,9 +89,14 @@ def test_depletion_empties_the_primed_memory_pool_which_refills_slowly():
     while model.day < 60:
         model.step()
         lowest = min(lowest, primed(model))
-    assert lowest < 0.15 * before  # then lymphopenic division makes a few memory-like
+    # most go; the few in the tissue or sheltered in lymph nodes escape (7-25% over seeds 1-8),
+    # then lymphopenic division makes a few memory-like
+    assert lowest < 0.3 * before
+    run_until(model, 200)
+    # six months on the primed pool is still well short of what it was (0.17-0.65 over seeds
+    # 1-8; by a year some patients have refilled it, others not)
+    assert primed(model) < 0.7 * before
     run_until(model, 400)
-    assert primed(model) < before  # a year on, the primed pool is still smaller
     rows = t.rows()
     new = rows[(t.generation[rows] > 0) & t.autoreactive[rows] & (t.kind[rows] <= Kind.CD8)]
     assert new.size > 10
@@ -163,6 +168,41 @@ def test_treg_suppression_reduces_attack():
             model._move(t, helpers, np.full(tregs, 10, np.int16), np.full(tregs, 11, np.int16))
         losses.append(model.attack().sum())
     assert losses[1] < 0.5 * losses[0]
+
+
+def test_t_cells_strip_less_myelin_where_no_macrophages_have_come():
+    """T cells direct the attack and macrophages strip most of the myelin: the same attackers
+    on a site with no macrophages do only the unaided share of the damage."""
+    losses = []
+    for macrophages in (1.0, 0.0):
+        model = MSModel(small_scenario(**{"dosing.courses": []}), seed=7)
+        t = model.lymphocytes
+        rows = t.rows()
+        attackers = rows[t.kind[rows] == Kind.CD4][:2]
+        t.autoreactive[attackers] = True
+        t.activated[attackers] = 10
+        t.aggression[attackers] = 1.0
+        model._move(t, attackers, np.full(2, 10, np.int16), np.full(2, 10, np.int16))
+        model.grid.macrophages.data[10, 10] = macrophages
+        losses.append(model.attack()[10, 10])
+    unaided = Scenario().disease.unaided_attack
+    assert losses[0] > 0
+    assert abs(losses[1] / losses[0] - unaided) < 1e-9
+
+
+def test_inflamed_tissue_draws_macrophages_that_leave_when_it_calms():
+    model = MSModel(small_scenario(**{"dosing.courses": []}), seed=7)
+    m, infl = model.grid.macrophages.data, model.grid.inflammation.data
+    infl[:] = 0.0
+    infl[5, 5] = 0.5
+    for _ in range(5):
+        model.macrophage_recruitment()
+    assert m[5, 5] > 0.8  # filled in days
+    assert m[15, 15] == 0.0  # nothing where nothing is inflamed
+    infl[5, 5] = 0.0
+    for _ in range(30):
+        model.macrophage_recruitment()
+    assert m[5, 5] < 0.1  # gone within weeks
 
 
 def relapsing_small_patient(days: int, eloquent_share: float = 0.25) -> MSModel:

@@ -149,6 +149,22 @@ def test_natalizumab_holds_entry_shut_at_the_trough_but_lets_tregs_in():
     assert entry[Kind.TREG] > 0.6  # Tregs carry little alpha-4 integrin
 
 
+def test_natalizumab_keeps_out_the_monocytes_that_become_the_lesions_macrophages():
+    """A resident T cell's focus grows into a lesion with macrophages from the blood; an entry
+    blocker keeps monocytes out as it does lymphocytes, at the trough too."""
+    sc = treated("natalizumab", 120, interval_days=28, until_end=True)
+    drawn = []
+    for scenario in (sc, sc.untreated()):
+        sim = Simulation(scenario, seed=5)
+        sim.advance(20 + 3 * 28 - 1)  # the day before the fourth infusion
+        grid = sim.model.grid
+        grid.macrophages.data[3, 3], grid.inflammation.data[3, 3] = 0.0, 0.2
+        sim.model.macrophage_recruitment()
+        drawn.append(grid.macrophages.data[3, 3])
+    assert drawn[1] > 0.3
+    assert drawn[0] < 0.05 * drawn[1]
+
+
 def test_interferon_acts_while_taken_and_its_effect_ends_when_it_stops():
     sc = treated("interferon-beta-1a", 200, interval_days=2.333, doses=30)  # to about day 88
     sim = Simulation(sc, seed=5)
