@@ -4,9 +4,10 @@ The day runs in a fixed order, each process in its own method:
 infusions (scheduled Mesa events) -> antibody binding and clearance -> birth, death, renewal and
 lymphopenia-driven expansion in the blood -> autoantibodies -> infections -> priming and
 activation -> traffic between blood and tissue -> movement up the inflammation gradient ->
-attack with Treg suppression -> inflammation diffusion and decay -> remyelination -> lesions and
-relapses -> disability -> the day's observation (and the MRI scan on scan days). Before day 0 the
-patient lives ``run.burn_in_years`` of untreated disease, so they enter with a history.
+macrophages drawn from the blood by inflammation -> attack with Treg suppression ->
+inflammation diffusion and decay -> remyelination -> lesions and relapses -> disability -> the
+day's observation (and the MRI scan on scan days). Before day 0 the patient lives
+``run.burn_in_years`` of untreated disease, so they enter with a history.
 
 The immune "reset" is not imposed: waves recall only autoreactive T cells already primed against
 myelin (memory), and depletion empties that pool. New T cells come from the thymus (naive, less
@@ -823,8 +824,8 @@ class MSModel(Model):
         return kernels.strip_myelin(
             t.alive, t.kind, t.x, t.y, t.autoreactive, t.activated, t.aggression,
             g.integrity.data, g.scar.data, g.inflammation.data, g.macrophages.data,
-            d.attack_damage, d.unaided_attack, d.treg_suppression, d.scar_fraction, d.inflammation_per_damage, int(LAST_ATTACKER),
-            int(Kind.TREG),
+            d.attack_damage, d.unaided_attack, d.treg_suppression, d.scar_fraction,
+            d.inflammation_per_damage, int(LAST_ATTACKER), int(Kind.TREG),
         )  # fmt: skip
 
     def inflammation_spread(self) -> None:

@@ -129,12 +129,14 @@ PROVENANCE: dict[str, tuple[str, str]] = {
     ),
     "disease.unaided_attack": (
         CALIBRATED,
-        "T cells direct the attack and macrophages from blood monocytes strip most of the myelin: "
-        "in active MS lesions macrophages laden with myelin debris outnumber T cells (Lucchinetti "
-        "2000), and depleting macrophages (Huitinga 1990) or keeping monocytes out (CCR2-deficient mice, Izikson 2000; Ajami "
-        "2011) all but prevents demyelination in EAE; set so natalizumab, which keeps monocytes "
-        "out too, leaves the resident T cells' foci mostly too small to see (AFFIRM: 43% of "
-        "patients with a new or enlarging lesion over 2 years against 85% on placebo)",
+        "T cells direct the attack and macrophages from blood monocytes strip most of the "
+        "myelin: in active MS lesions macrophages laden with myelin debris outnumber T cells "
+        "(Lucchinetti 2000), and depleting macrophages (Huitinga 1990) or keeping monocytes out "
+        "(CCR2-deficient mice, Izikson 2000; Ajami 2011) all but prevents demyelination in EAE; "
+        "set so natalizumab, which keeps monocytes out too, leaves the resident T cells' foci "
+        "mostly too small to see (AFFIRM: 43% of patients with a new or enlarging lesion over "
+        "2 years against 85% on placebo), while alemtuzumab, which leaves monocytes to come, "
+        "keeps its breakthrough (CARE-MS 46-48% with one)",
     ),
     "disease.macrophage_recruitment": (
         CHOICE,
