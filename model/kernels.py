@@ -13,6 +13,8 @@ pairwise summation a loop would not reproduce.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -480,6 +482,20 @@ def strip_myelin(
             scar[i, j] = max(scar[i, j], scar_fraction * (1 - integrity[i, j]))
             inflammation[i, j] += loss[i, j] * inflammation_per_damage
     return loss
+
+
+@njit(cache=True)
+def recruit_macrophages(macrophages, inflammation, pull, keep):
+    """Each site's free room for macrophages fills by ``1 - exp(-pull x inflammation)``, then
+    a share ``keep`` of them stays the day."""
+    width, height = macrophages.shape
+    for i in range(width):
+        for j in range(height):
+            m, f = macrophages[i, j], inflammation[i, j]
+            if m == 0.0 and f == 0.0:
+                continue
+            m -= (1 - m) * math.expm1(-pull * f)
+            macrophages[i, j] = m * keep
 
 
 @njit(cache=True)

@@ -813,10 +813,12 @@ class MSModel(Model):
         a site's room) and leave or die in ``macrophage_days``. Monocytes cross vessel walls on
         alpha-4 integrin as lymphocytes do, so an entry blocker keeps them out too."""
         d, g = self.params.disease, self.grid
-        m = g.macrophages.data
-        pull = d.macrophage_recruitment * self.therapy.monocyte_entry
-        m += (1 - m) * -np.expm1(-pull * g.inflammation.data)
-        m *= 1 - 1 / d.macrophage_days
+        kernels.recruit_macrophages(
+            g.macrophages.data,
+            g.inflammation.data,
+            d.macrophage_recruitment * self.therapy.monocyte_entry,
+            1 - 1 / d.macrophage_days,
+        )
 
     def attack(self) -> np.ndarray:
         """Activated autoreactive cells strip myelin where they stand, less so near Tregs."""
