@@ -151,19 +151,28 @@ def test_treg_share_rises_after_depletion():
     assert np.mean(after[-30:]) > 1.3 * np.mean(before)  # month 12 (Zhang 2013)
 
 
+def attackers_on_site_10_10(n: int) -> MSModel:
+    """The small untreated patient with ``n`` activated self-reactive CD4 cells of aggression 1
+    placed on site (10, 10)."""
+    model = MSModel(small_scenario(**{"dosing.courses": []}), seed=7)
+    t = model.lymphocytes
+    rows = t.rows()
+    attackers = rows[t.kind[rows] == Kind.CD4][:n]
+    t.autoreactive[attackers] = True
+    t.activated[attackers] = 10
+    t.aggression[attackers] = 1.0
+    model._move(t, attackers, np.full(n, 10, np.int16), np.full(n, 10, np.int16))
+    return model
+
+
 def test_treg_suppression_reduces_attack():
     """The same activated attackers strip less myelin with Tregs beside them."""
     losses = []
     for tregs in (0, 3):
-        model = MSModel(small_scenario(**{"dosing.courses": []}), seed=7)
+        model = attackers_on_site_10_10(5)
         t = model.lymphocytes
         rows = t.rows()
-        attackers = rows[t.kind[rows] == Kind.CD4][:5]
         helpers = rows[t.kind[rows] == Kind.TREG][:tregs]
-        t.autoreactive[attackers] = True
-        t.activated[attackers] = 10
-        t.aggression[attackers] = 1.0
-        model._move(t, attackers, np.full(5, 10, np.int16), np.full(5, 10, np.int16))
         if tregs:
             model._move(t, helpers, np.full(tregs, 10, np.int16), np.full(tregs, 11, np.int16))
         losses.append(model.attack().sum())
@@ -175,14 +184,7 @@ def test_t_cells_strip_less_myelin_where_no_macrophages_have_come():
     on a site with no macrophages do only the unaided share of the damage."""
     losses = []
     for macrophages in (1.0, 0.0):
-        model = MSModel(small_scenario(**{"dosing.courses": []}), seed=7)
-        t = model.lymphocytes
-        rows = t.rows()
-        attackers = rows[t.kind[rows] == Kind.CD4][:2]
-        t.autoreactive[attackers] = True
-        t.activated[attackers] = 10
-        t.aggression[attackers] = 1.0
-        model._move(t, attackers, np.full(2, 10, np.int16), np.full(2, 10, np.int16))
+        model = attackers_on_site_10_10(2)
         model.grid.macrophages.data[10, 10] = macrophages
         losses.append(model.attack()[10, 10])
     unaided = Scenario().disease.unaided_attack
